@@ -1,0 +1,110 @@
+"""Checks of 04_calc_grad: calc_grad(xb, yb, model)."""
+import torch
+from torch import nn
+
+from autograder.checks import check
+from autograder.compare import expect_values, fail
+from autograder.snapshot import tensor_info
+
+GRAD_ATOL = 1e-5
+
+
+def cases(g: torch.Generator) -> dict:
+    from solutions.calc_grad import calc_grad
+
+    def batch(n):
+        xb = torch.rand(n, 784, generator=g)
+        yb = (torch.rand(n, 1, generator=g) > 0.5).float()
+        weights = torch.randn(784, 1, generator=g) * 0.05
+        bias = torch.randn(1, generator=g)
+        return {"xb": xb, "yb": yb, "weights": weights, "bias": bias}
+
+    def expected(case, times):
+        params = [case["weights"].clone().requires_grad_(), case["bias"].clone().requires_grad_()]
+        for _ in range(times):
+            calc_grad(case["xb"], case["yb"], lambda xb: xb @ params[0] + params[1])
+        return {**case, "expected_grads": [p.grad for p in params]}
+
+    module = batch(10)
+    module["weights"] = module["weights"].T.contiguous()  # nn.Linear keeps (out, in)
+    params = [module["weights"].clone().requires_grad_(), module["bias"].clone().requires_grad_()]
+    calc_grad(module["xb"], module["yb"], lambda xb: xb @ params[0].T + params[1])
+    return {
+        "calc_grad": expected(batch(16), 1),
+        "calc_grad_twice": expected(batch(12), 2),
+        "calc_grad_module": {**module, "expected_grads": [p.grad for p in params]},
+    }
+
+
+def _probe_linear(student, case, times):
+    """Run calc_grad `times` on a linear model of ours; snapshot its parameters."""
+    weights = case["weights"].clone().requires_grad_()
+    bias = case["bias"].clone().requires_grad_()
+    for _ in range(times):
+        student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), lambda xb: xb @ weights + bias)
+    return [tensor_info(weights), tensor_info(bias)]
+
+
+def _probe_module(student, case):
+    """The same with an nn.Linear(784, 1) as the model."""
+    model = nn.Linear(784, 1)
+    with torch.no_grad():
+        model.weight.copy_(case["weights"])
+        model.bias.copy_(case["bias"])
+    student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), model)
+    return [tensor_info(model.weight), tensor_info(model.bias)]
+
+
+def _expect_grads(params, case, what, hint):
+    for name, got, expected in zip(("weights", "bias"), params, case["expected_grads"]):
+        if got.grad is None:
+            fail(f"after calc_grad(xb, yb, model) {what}, {name}.grad is None: no gradient was "
+                 "computed.", "Call .backward() on the loss, mnist_loss(model(xb), yb).")
+        expect_values(f"after calc_grad(xb, yb, model) {what}, {name}.grad is", got.grad.values,
+                      expected, atol=GRAD_ATOL, hint=hint)
+
+
+@check("calc_grad_sets_the_gradients", function="calc_grad", points=2, case="calc_grad")
+def _(student, case):
+    params = student.probe(_probe_linear, case, 1)
+    for name, got, expected in zip(("weights", "bias"), params, case["expected_grads"]):
+        if got.grad is None:
+            fail(f"after calc_grad(xb, yb, model), {name}.grad is still None: no gradient was "
+                 "computed.", "Call .backward() on the loss, mnist_loss(model(xb), yb).")
+        if got.grad.shape != tuple(expected.shape):
+            fail(f"after calc_grad(xb, yb, model), {name}.grad has shape {got.grad.shape}; "
+                 f"expected {tuple(expected.shape)}, the shape of {name}.")
+
+
+@check("calc_grad_matches_reference", function="calc_grad", points=3, case="calc_grad")
+def _(student, case):
+    params = student.probe(_probe_linear, case, 1)
+    _expect_grads(params, case, "once, on fresh parameters",
+                  "The gradient is that of mnist_loss(model(xb), yb): use mnist_loss, on this batch.")
+
+
+@check("calc_grad_accumulates_gradients", function="calc_grad", points=2, hidden=True,
+       case="calc_grad_twice")
+def _(student, case):
+    params = student.probe(_probe_linear, case, 2)
+    _expect_grads(params, case, "twice on the same batch",
+                  "Called twice, calc_grad must double the gradients: PyTorch adds to .grad, and "
+                  "zeroing is the optimizer's job (step), not calc_grad's.")
+
+
+@check("calc_grad_leaves_the_parameters_unchanged", function="calc_grad", points=1, hidden=True,
+       case="calc_grad")
+def _(student, case):
+    params = student.probe(_probe_linear, case, 1)
+    for name, got in zip(("weights", "bias"), params):
+        if got.values is None or not torch.equal(got.values, case[name]):
+            fail(f"calc_grad(xb, yb, model) changed {name}: it should only compute gradients.",
+                 "Leave the update to step().")
+
+
+@check("calc_grad_works_with_a_module", function="calc_grad", points=2, hidden=True,
+       case="calc_grad_module")
+def _(student, case):
+    params = student.probe(_probe_module, case)
+    _expect_grads(params, case, "with model = nn.Linear(784, 1)",
+                  "Treat model as any callable: model(xb), not a formula with your own weights.")

@@ -1,0 +1,71 @@
+"""Checks of 01_init: init_params(size, std=1.0)."""
+import torch
+
+from autograder.checks import check
+from autograder.compare import expect_autograd, expect_tensor, expect_tensor_like, fail
+
+
+def cases(g: torch.Generator) -> dict:
+    from solutions.init import init_params
+
+    def drawn(size, std=None):
+        seed = int(torch.randint(0, 2**31, (), generator=g))
+        torch.manual_seed(seed)
+        expected = init_params(size) if std is None else init_params(size, std)
+        return {"size": size, "std": std, "seed": seed, "expected": expected.detach()}
+
+    return {"default_std": drawn((784, 1)), "given_std": drawn((50, 3), 0.1)}
+
+
+@check("init_params_returns_float32_tensor", function="init_params", points=1)
+def _(student, case):
+    expect_tensor_like(student.call("init_params", size=(784, 1)), "torch.float32", (784, 1))
+
+
+@check("init_params_is_a_leaf_that_requires_grad", function="init_params", points=2)
+def _(student, case):
+    call = student.call("init_params", size=(784, 1))
+    expect_tensor_like(call, "torch.float32", (784, 1))
+    expect_autograd(call, requires_grad=True, leaf=True)
+
+
+@check("init_params_takes_an_int_or_a_tuple", function="init_params", points=1)
+def _(student, case):
+    for size, shape in ((7, (7,)), ((3, 4), (3, 4)), (1, (1,))):
+        expect_tensor_like(student.call("init_params", size=size), "torch.float32", shape)
+
+
+@check("init_params_is_normal_with_std", function="init_params", points=2)
+def _(student, case):
+    call = student.call("init_params", seed=0, size=(20_000,), std=0.5)
+    values = expect_tensor_like(call, "torch.float32", (20_000,)).values
+    if values is None:
+        fail(f"{call.text} returned a tensor without values (on the meta device).")
+    mean, std = values.mean().item(), values.std().item()
+    outside = (values.abs() > 1.0).float().mean().item()  # beyond 2 std: 4.6% for a normal
+    if abs(mean) > 0.03 or abs(std - 0.5) > 0.025 or not 0.03 < outside < 0.065:
+        hint = "Draw with torch.randn (a normal distribution) and multiply by std."
+        if values.min() >= 0:
+            hint = "torch.rand draws from [0, 1) uniformly; use torch.randn for a normal distribution."
+        elif abs(std - 1.0) < 0.05:
+            hint = "The standard deviation is 1: multiply the draw by std."
+        fail(f"{call.text} returned values with mean {mean:.3f} and standard deviation {std:.3f}, "
+             f"{outside:.1%} of them beyond 2 std; a normal distribution with std 0.5 has mean "
+             "about 0, standard deviation about 0.5, and about 4.6% beyond 2 std.", hint)
+
+
+@check("init_params_draws_from_torch_global_generator", function="init_params", points=2,
+       hidden=True, case="default_std")
+def _(student, case):
+    call = student.call("init_params", seed=case["seed"], size=case["size"])
+    expect_tensor(call, case["expected"], atol=1e-6,
+                  hint=f"After torch.manual_seed({case['seed']}), init_params{case['size']!r} "
+                       "should return exactly torch.randn(size) * std: draw once with "
+                       "torch's global generator, and use std=1.0 by default.")
+
+
+@check("init_params_scales_by_std", function="init_params", points=2, hidden=True, case="given_std")
+def _(student, case):
+    call = student.call("init_params", seed=case["seed"], size=case["size"], std=case["std"])
+    expect_tensor(call, case["expected"], atol=1e-6,
+                  hint="Multiply a standard normal draw by std: torch.randn(size) * std.")

@@ -1,0 +1,124 @@
+"""Checks of 03_sigmoid_loss: sigmoid(x) and mnist_loss(predictions, targets)."""
+import contextlib
+
+import torch
+
+from autograder.checks import check
+from autograder.compare import expect_grad, expect_tensor, expect_unchanged, fail
+
+
+def cases(g: torch.Generator) -> dict:
+    from solutions.sigmoid_loss import mnist_loss, sigmoid
+
+    def with_grad(fn, *inputs):
+        first = inputs[0].clone().requires_grad_()
+        out = fn(first, *inputs[1:])
+        out.sum().backward()
+        return out.detach(), first.grad
+
+    def loss(n):
+        predictions = torch.randn(n, 1, generator=g) * 2
+        targets = (torch.rand(n, 1, generator=g) > 0.5).float()
+        expected, grad = with_grad(mnist_loss, predictions, targets)
+        return {"predictions": predictions, "targets": targets, "expected": expected,
+                "expected_grad": grad}
+
+    x = torch.randn(4, 5, generator=g) * 4
+    shapes = [torch.randn((), generator=g), torch.randn(3, generator=g), torch.randn(2, 3, 4, generator=g)]
+    small = torch.linspace(-6, 6, 7)
+    return {
+        "sigmoid": {"x": x, "expected": sigmoid(x)},
+        "sigmoid_shapes": {"xs": shapes, "expected": [sigmoid(s) for s in shapes]},
+        "sigmoid_grad": dict(zip(("x", "expected", "expected_grad"), (small, *with_grad(sigmoid, small)))),
+        "mnist_loss": loss(8),
+        "mnist_loss_grad": loss(13),
+    }
+
+
+@check("sigmoid_matches_reference", function="sigmoid", points=2, case="sigmoid")
+def _(student, case):
+    expect_tensor(student.call("sigmoid", x=case["x"]), case["expected"],
+                  hint="sigmoid(x) = 1 / (1 + exp(-x)), element by element.")
+
+
+@check("sigmoid_keeps_the_shape", function="sigmoid", points=1, case="sigmoid_shapes")
+def _(student, case):
+    for x, expected in zip(case["xs"], case["expected"]):
+        expect_tensor(student.call("sigmoid", x=x), expected,
+                      hint="Work element-wise: no sum, mean, view or squeeze.")
+
+
+@check("sigmoid_is_differentiable", function="sigmoid", points=1, hidden=True, case="sigmoid_grad")
+def _(student, case):
+    call = student.call("sigmoid", grad_wrt=("x",), x=case["x"])
+    expect_tensor(call, case["expected"], requires_grad=True)
+    expect_grad(call, "x", case["expected_grad"],
+                hint="Use torch operations (torch.exp) on the tensor itself, not math.exp or .item().")
+
+
+@check("sigmoid_written_by_hand", function="sigmoid", points=1, hidden=True, case="sigmoid")
+def _(student, case):
+    used = []
+    with _record_builtin_sigmoids(used):
+        call = student.call("sigmoid", x=case["x"])
+    if used:
+        fail(f"{call.text} called {used[0]}: this step asks you to write the formula yourself.",
+             "Use 1 / (1 + torch.exp(-x)).")
+
+
+@check("mnist_loss_returns_a_scalar", function="mnist_loss", points=1, case="mnist_loss")
+def _(student, case):
+    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
+    if call.value.tensor is None or call.value.tensor.shape != ():
+        shape = call.value.tensor.shape if call.value.tensor else None
+        fail(f"{call.text} returned {call.value.type} {call.value.text}"
+             + (f" of shape {shape}" if shape else "") + "; expected a 0-dim tensor (one number).",
+             "Take the .mean() of the per-image losses, and keep it a tensor (no .item()), "
+             "so that backward() can run through it.")
+
+
+@check("mnist_loss_matches_reference", function="mnist_loss", points=2, case="mnist_loss")
+def _(student, case):
+    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
+    expect_tensor(call, case["expected"],
+                  hint="Squash the predictions with sigmoid, then take 1 - p where the target is 1 "
+                       "and p where it is 0, and average.")
+
+
+@check("mnist_loss_is_differentiable", function="mnist_loss", points=1, hidden=True,
+       case="mnist_loss_grad")
+def _(student, case):
+    call = student.call("mnist_loss", grad_wrt=("predictions",),
+                        predictions=case["predictions"], targets=case["targets"])
+    expect_tensor(call, case["expected"], requires_grad=True)
+    expect_grad(call, "predictions", case["expected_grad"],
+                hint="Keep every operation a torch operation on predictions.")
+
+
+@check("mnist_loss_leaves_its_inputs_unchanged", function="mnist_loss", points=1, hidden=True,
+       case="mnist_loss_grad")
+def _(student, case):
+    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
+    expect_unchanged(call, {"predictions": case["predictions"], "targets": case["targets"]})
+
+
+@contextlib.contextmanager
+def _record_builtin_sigmoids(used: list):
+    """Temporarily make torch's own sigmoids note their use in `used`."""
+    targets = [(torch, "sigmoid"), (torch.Tensor, "sigmoid"), (torch.special, "expit"),
+               (torch.nn.functional, "sigmoid")]
+    saved = [(owner, name, getattr(owner, name)) for owner, name in targets]
+
+    def spy(label, original):
+        def recorded(*args, **kwargs):
+            used.append(label)
+            return original(*args, **kwargs)
+        return recorded
+
+    for owner, name, original in saved:
+        setattr(owner, name, spy(f"{getattr(owner, '__name__', 'torch')}.{name}", original))
+    try:
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)

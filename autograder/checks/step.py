@@ -1,0 +1,138 @@
+"""Checks of 05_step: step(params, lr) and BasicOptim(params, lr)."""
+import torch
+
+from autograder.checks import check
+from autograder.compare import expect_values, fail
+from autograder.snapshot import tensor_info
+
+NAMES = ("weights", "bias")
+
+
+def cases(g: torch.Generator) -> dict:
+    from solutions.step import step
+
+    def update(lr, steps=1):
+        params = [torch.randn(6, 1, generator=g), torch.randn(1, generator=g)]
+        grads = [torch.randn(6, 1, generator=g), torch.randn(1, generator=g)]
+        trained = [p.clone().requires_grad_() for p in params]
+        for _ in range(steps):
+            for p, grad in zip(trained, grads):
+                p.grad = grad.clone()
+            step(trained, lr)
+        return {"params": params, "grads": grads, "lr": lr, "steps": steps,
+                "expected": [p.detach() for p in trained]}
+
+    return {"step": update(0.1), "step_other_lr": update(0.37), "optim_twice": update(0.25, steps=2)}
+
+
+def _fresh(case):
+    """Leaf parameters requiring grad, with the case's gradients in .grad."""
+    params = [p.clone().requires_grad_() for p in case["params"]]
+    for p, grad in zip(params, case["grads"]):
+        p.grad = grad.clone()
+    return params
+
+
+def _probe_step(student, case):
+    params = _fresh(case)
+    student.run("step", list(params), case["lr"])
+    return [tensor_info(p) for p in params]
+
+
+def _probe_optim(student, case, as_generator=False, zero_grad=False):
+    """BasicOptim over our parameters: `steps` steps (gradients set again before each), then
+    zero_grad() if asked."""
+    params = _fresh(case)
+    given = (p for p in params) if as_generator else list(params)
+    optimizer = student.run("BasicOptim", given, case["lr"])
+    for i in range(case["steps"]):
+        for p, grad in zip(params, case["grads"]):
+            if i:
+                p.grad = grad.clone()
+        with student.blame("BasicOptim.step"):
+            optimizer.step()
+    if zero_grad:
+        with student.blame("BasicOptim.zero_grad"):
+            optimizer.zero_grad()
+    return [tensor_info(p) for p in params]
+
+
+def _expect_updated(got, case, what):
+    lr = case["lr"]
+    for name, info, before, grad, expected in zip(NAMES, got, case["params"], case["grads"], case["expected"]):
+        if info.values is not None and torch.allclose(info.values, before):
+            fail(f"after {what}, {name} still holds its old values: nothing was updated.",
+                 "If you wrote p = p - lr * p.grad, that only gives the name p a new tensor; "
+                 "change the tensor itself, e.g. p.data -= lr * p.grad (or p -= ... inside "
+                 "torch.no_grad()).")
+        hint = _step_hint(info.values, before, grad, lr)
+        expect_values(f"after {what} with lr={lr}, {name} is", info.values, expected, hint=hint)
+
+
+def _step_hint(got, before, grad, lr):
+    if got is None or got.shape != before.shape:
+        return None
+    for formula, value in (("p + lr * p.grad (a step uphill)", before + lr * grad),
+                           ("p - p.grad (lr is ignored)", before - grad),
+                           ("p - lr * p.grad applied twice", before - 2 * lr * grad)):
+        if torch.allclose(got, value, atol=1e-5):
+            return f"Your update gives {formula}; the update is p - lr * p.grad, once."
+    return "The update is p <- p - lr * p.grad."
+
+
+def _expect_grads_reset(got, what):
+    for name, info in zip(NAMES, got):
+        if info.grad is not None and info.grad.values is not None and info.grad.values.abs().max() > 0:
+            fail(f"after {what}, {name}.grad still holds the old gradient; it must be zero or "
+                 "None, or the next batch's gradient is added to it.",
+                 "Zero it after the update: p.grad.zero_() or p.grad = None.")
+
+
+def _expect_trainable(got, what):
+    for name, info in zip(NAMES, got):
+        if not (info.is_leaf and info.requires_grad):
+            fail(f"after {what}, {name} is no longer a leaf that requires grad, so the next "
+                 "backward() cannot reach it.",
+                 "Update the values in place (p.data -= ...), do not replace or detach them.")
+
+
+@check("step_updates_the_parameters_in_place", function="step", points=3, case="step")
+def _(student, case):
+    _expect_updated(student.probe(_probe_step, case), case, "step(params, lr)")
+
+
+@check("step_resets_the_gradients", function="step", points=1, case="step")
+def _(student, case):
+    _expect_grads_reset(student.probe(_probe_step, case), "step(params, lr)")
+
+
+@check("step_keeps_the_parameters_trainable", function="step", points=1, hidden=True, case="step")
+def _(student, case):
+    _expect_trainable(student.probe(_probe_step, case), "step(params, lr)")
+
+
+@check("step_uses_the_learning_rate", function="step", points=1, hidden=True, case="step_other_lr")
+def _(student, case):
+    _expect_updated(student.probe(_probe_step, case), case, "step(params, lr)")
+
+
+@check("BasicOptim_step_updates_the_parameters", function="BasicOptim", points=2, case="step")
+def _(student, case):
+    _expect_updated(student.probe(_probe_optim, case), case, "BasicOptim(params, lr).step()")
+
+
+@check("BasicOptim_zero_grad_resets_the_gradients", function="BasicOptim", points=1, case="step")
+def _(student, case):
+    got = student.probe(_probe_optim, case, False, True)
+    _expect_grads_reset(got, "BasicOptim(params, lr).zero_grad()")
+
+
+@check("BasicOptim_accepts_a_generator", function="BasicOptim", points=1, hidden=True,
+       case="optim_twice")
+def _(student, case):
+    got = student.probe(_probe_optim, case, True)
+    hint = ("model.parameters() is a generator: it can be iterated once. Keep the parameters "
+            "as a list in __init__ (self.params = list(params)).")
+    for name, info, expected in zip(NAMES, got, case["expected"]):
+        expect_values(f"BasicOptim(a generator of params, lr={case['lr']}), stepped twice: {name} is",
+                      info.values, expected, hint=hint)

@@ -1,0 +1,108 @@
+"""The command line.
+
+    python -m autograder check ASSIGNMENT PATH [--json]   grade a .py file or a notebook
+    python -m autograder references [--check]             rebuild (or verify) the reference tensors
+    python -m autograder demo                             grade the reference solutions of all seven
+
+`check` exits 0 when every check passed, 1 when some failed (a submission that
+does not even run included), 2 for bad input to the command itself.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from autograder.assignments import ASSIGNMENTS, UnknownAssignment, module_name
+from autograder.runner import Result, run_checks
+from autograder.submission import SubmissionError, load
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("check", help="grade a student's .py file or notebook")
+    grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}")
+    grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
+    grade.add_argument("--json", action="store_true", help="print one JSON object instead")
+    refs = commands.add_parser("references", help="rebuild the reference tensors from solutions/")
+    refs.add_argument("--check", action="store_true", help="only verify they are up to date")
+    commands.add_parser("demo", help="grade the reference solutions of all seven steps")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return check(args.assignment, args.path, as_json=args.json)
+        if args.command == "references":
+            return references(only_check=args.check)
+        return demo()
+    except (UnknownAssignment, SubmissionError) as error:
+        print(f"autograder: error: {error}", file=sys.stderr)
+        return 2
+
+
+def grade_file(assignment: str, path: str | Path) -> list[Result]:
+    """Every check of `assignment`, public and hidden, on the file at `path`."""
+    module_name(assignment)  # an unknown assignment is the command's error, before any file
+    submission = load(assignment, path)
+    return run_checks(assignment, submission.namespace, problem=submission.problem)
+
+
+def check(assignment: str, path: str, *, as_json: bool) -> int:
+    results = grade_file(assignment, path)
+    score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
+    if as_json:
+        print(json.dumps({"assignment": assignment, "score": score, "max_score": max_score,
+                          "checks": [_json(r) for r in results]}, indent=1))
+    else:
+        for r in results:
+            print(format_line(r))
+        print(f"Total: {score:g}/{max_score:g}")
+    return 0 if all(r.passed for r in results) else 1
+
+
+def format_line(r: Result) -> str:
+    label = f"{r.points:g}/{r.max_points:g}  {r.id}" + ("  (hidden)" if r.hidden else "")
+    if r.passed:
+        return f"{label}  ok"
+    return f"{label}  FAILED\n" + "\n".join("    " + line for line in r.message.splitlines())
+
+
+def _json(r: Result) -> dict:
+    return {"id": r.id, "points": r.points, "max_points": r.max_points, "passed": r.passed,
+            "message": r.message, "hidden": r.hidden}
+
+
+def references(*, only_check: bool) -> int:
+    from autograder import references as refs
+
+    if only_check:
+        stale = [str(refs.path(a, v)) for a in ASSIGNMENTS for v, data in refs.build(a).items()
+                 if not refs.path(a, v).exists() or refs.path(a, v).read_bytes() != data]
+        for path in stale:
+            print(f"out of date: {path}")
+        print("reference tensors are up to date" if not stale else
+              "run `python -m autograder references` and commit the result")
+        return 1 if stale else 0
+    for path in refs.write_all():
+        print(f"wrote {path}")
+    return 0
+
+
+def demo() -> int:
+    """Rebuild the references, then grade solutions/ through the command's own path."""
+    references(only_check=False)
+    print(f"\n{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
+    all_passed = True
+    for assignment in ASSIGNMENTS:
+        start = time.perf_counter()
+        results = grade_file(assignment, SOLUTIONS / f"{module_name(assignment)}.py")
+        passed = sum(r.passed for r in results)
+        all_passed &= passed == len(results)
+        score = f"{sum(r.points for r in results):g}/{sum(r.max_points for r in results):g}"
+        print(f"{assignment:<18}{score:>8}{f'{passed}/{len(results)}':>9}"
+              f"{time.perf_counter() - start:>9.3f}")
+    return 0 if all_passed else 1

@@ -1,0 +1,139 @@
+"""MNIST 2s and 9s: the data every step of the course learns from.
+
+The images come from fastai's `untar_data(URLs.MNIST)`. Training is
+`training/2` + `training/9`, validation is `testing/2` + `testing/9`; pixels are
+float32 in [0, 1], flattened to (N, 784); a 2 is labelled 1 and a 9 is
+labelled 0, shape (N, 1).
+
+Offline, set MNIST_PNG_TGZ to a copy of `mnist_png.tgz`: it is unpacked into
+fastai's data folder first, so the real `untar_data` finds it there. The stacked
+images are cached next to them, so a later load reads one small file.
+"""
+from __future__ import annotations
+
+import os
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+CACHE_NAME = "mnist_2v9.uint8.pt"  # bump the name if the cached layout changes
+DIGITS = {2: 1, 9: 0}  # digit -> label
+
+
+class DataUnavailable(RuntimeError):
+    """Neither the extracted images, nor an archive, nor a download worked."""
+
+
+@dataclass(frozen=True)
+class Mnist2v9:
+    """The four tensors of the course.
+
+    train_x: (11907, 784) float32 in [0, 1]; train_y: (11907, 1) float32.
+    valid_x: (2041, 784); valid_y: (2041, 1). Labels: 1 for a 2, 0 for a 9.
+    """
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    valid_x: torch.Tensor
+    valid_y: torch.Tensor
+
+
+def fastai_data_folder() -> Path:
+    """Where fastai's `untar_data` keeps extracted data sets ($FASTAI_HOME/data)."""
+    from fastcore.xtras import Config  # light: reads fastai's config.ini only
+
+    home = Path(os.environ.get("FASTAI_HOME", "~/.fastai")).expanduser()
+    return Config(home, "config.ini").path("data", "data")
+
+
+def mnist_folder() -> Path:
+    """The folder `untar_data(URLs.MNIST)` returns, unpacking MNIST_PNG_TGZ first if set."""
+    target = fastai_data_folder() / "mnist_png"
+    archive = os.environ.get("MNIST_PNG_TGZ")
+    if not target.exists() and archive:
+        _extract(Path(archive), target.parent)
+    from fastai.data.external import URLs, untar_data
+
+    try:
+        return untar_data(URLs.MNIST)
+    except Exception as error:  # no network: fastdownload raises URLError or OSError
+        raise DataUnavailable(
+            f"MNIST is not in {target} and could not be downloaded ({error}). Either "
+            "connect to the internet, or set MNIST_PNG_TGZ to the path of a copy of "
+            "mnist_png.tgz (the course keeps one at ../shared/data/mnist_png.tgz)."
+        ) from None
+
+
+def _extract(archive: Path, data_folder: Path) -> None:
+    if not archive.is_file():
+        raise DataUnavailable(f"MNIST_PNG_TGZ names {archive}, which is not a file.")
+    data_folder.mkdir(parents=True, exist_ok=True)
+    partial = data_folder / "mnist_png.partial"
+    with tarfile.open(archive) as tar:
+        tar.extractall(partial, filter="data")
+    (partial / "mnist_png").rename(data_folder / "mnist_png")
+    partial.rmdir()
+
+
+def load() -> Mnist2v9:
+    """The 2s and 9s as tensors, from the cache when there is one (about 0.05 s)."""
+    cache = fastai_data_folder() / "mnist_png" / CACHE_NAME
+    if not cache.exists():
+        _write_cache(mnist_folder(), cache)
+    pixels = torch.load(cache, weights_only=True)
+    return Mnist2v9(
+        train_x=pixels["train_x"].float() / 255,
+        train_y=pixels["train_y"].float(),
+        valid_x=pixels["valid_x"].float() / 255,
+        valid_y=pixels["valid_y"].float(),
+    )
+
+
+def _write_cache(folder: Path, cache: Path) -> None:
+    stacked = {}
+    for split, name in (("training", "train"), ("testing", "valid")):
+        images, labels = [], []
+        for digit, label in DIGITS.items():
+            digit_images = _read_pngs(folder / split / str(digit))
+            images.append(digit_images)
+            labels.append(torch.full((len(digit_images), 1), label, dtype=torch.uint8))
+        stacked[f"{name}_x"] = torch.cat(images).view(-1, 28 * 28)
+        stacked[f"{name}_y"] = torch.cat(labels)
+    partial = cache.with_suffix(".partial")
+    torch.save(stacked, partial)
+    partial.replace(cache)  # atomic: a crash never leaves half a cache
+
+
+def _read_pngs(folder: Path) -> torch.Tensor:
+    """(N, 28, 28) uint8, the PNGs of `folder` in name order."""
+    import numpy as np
+    from PIL import Image
+
+    paths = sorted(folder.glob("*.png"))
+    if not paths:
+        raise DataUnavailable(f"{folder} holds no PNG images: is the MNIST folder complete?")
+    return torch.from_numpy(np.stack([np.asarray(Image.open(p)) for p in paths]))
+
+
+def dataloaders(data: Mnist2v9 | None = None, bs: int = 256):
+    """fastai DataLoaders over (image, label) pairs: training shuffled, validation not."""
+    from fastai.data.core import DataLoaders
+    from fastai.data.load import DataLoader
+
+    data = data or load()
+    train = DataLoader(list(zip(data.train_x, data.train_y)), batch_size=bs, shuffle=True)
+    valid = DataLoader(list(zip(data.valid_x, data.valid_y)), batch_size=bs)
+    return DataLoaders(train, valid)
+
+
+def batches(x: torch.Tensor, y: torch.Tensor, bs: int = 256, seed: int | None = None):
+    """A list of (xb, yb) slices of (x, y): shuffled by `seed` when given.
+
+    The same batches a DataLoader gives, without its per-item overhead.
+    """
+    order = torch.arange(len(x))
+    if seed is not None:
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    return [(x[i], y[i]) for i in order.split(bs)]

@@ -1,0 +1,20 @@
+"""Step 3, loss: how wrong are the predictions, smoothly."""
+import torch
+
+
+def sigmoid(x):
+    """1 / (1 + e^(-x)) element-wise: squashes any number into (0, 1).
+
+    x: a tensor of any shape. Returns a tensor of the same shape.
+    """
+    return 1 / (1 + torch.exp(-x))
+
+
+def mnist_loss(predictions, targets):
+    """Mean distance between the squashed predictions and the targets.
+
+    predictions: (N, 1) raw scores; targets: (N, 1), 1 for a 2 and 0 for a 9.
+    Returns a 0-dim tensor, differentiable in `predictions`.
+    """
+    predictions = sigmoid(predictions)
+    return torch.where(targets == 1, 1 - predictions, predictions).mean()
