@@ -114,7 +114,7 @@ def _read_pngs(folder: Path) -> torch.Tensor:
     paths = sorted(folder.glob("*.png"))
     if not paths:
         raise DataUnavailable(f"{folder} holds no PNG images: is the MNIST folder complete?")
-    return torch.from_numpy(np.stack([np.asarray(Image.open(p)) for p in paths]))
+    return torch.from_numpy(np.stack([np.array(Image.open(p)) for p in paths]))
 
 
 def dataloaders(data: Mnist2v9 | None = None, bs: int = 256):

@@ -29,7 +29,8 @@ class Result:
 
 
 def run_check(check: Check, student: Student, cases: dict) -> Result:
-    """One check, its failure turned into a message."""
+    """One check, its failure turned into a message. cases: the reference cases of
+    the check's visibility (public checks read public cases, hidden checks hidden ones)."""
     if check.case and check.case not in cases:
         return _result(check, False, "not run: its reference tensors are not in this copy of "
                                      "the autograder (hidden checks run only when grading).")
@@ -59,21 +60,16 @@ def run_checks(assignment: str, namespace: dict, *, hidden: bool = True,
         and (function is None or c.function == function)
         and (ids is None or c.id in ids)
     ]
-    cases = _cases(assignment, {c.hidden for c in chosen})
+    cases = {hidden: _cases(assignment, hidden) for hidden in {c.hidden for c in chosen}}
     student = Student(namespace, problem)
-    return [run_check(c, student, cases) for c in chosen]
+    return [run_check(c, student, cases[c.hidden]) for c in chosen]
 
 
-def _cases(assignment: str, visibilities: set[bool]) -> dict:
-    cases = {}
-    if False in visibilities:
-        cases.update(references.load(assignment, "public"))
-    if True in visibilities:
-        try:
-            cases.update(references.load(assignment, "hidden"))
-        except references.HiddenReferencesMissing:
-            pass  # hidden checks with a case then report "not run"
-    return cases
+def _cases(assignment: str, hidden: bool) -> dict:
+    try:
+        return references.load(assignment, "hidden" if hidden else "public")
+    except references.HiddenReferencesMissing:
+        return {}  # a student's copy: hidden checks with a case then say "not run"
 
 
 def _result(check: Check, passed: bool, message: str) -> Result:

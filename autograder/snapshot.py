@@ -69,8 +69,8 @@ def tensor_info(t: torch.Tensor, with_grad: bool = True) -> TensorInfo:
     if t.device.type != "meta":
         values = t.detach().to("cpu", copy=True)
     grad = None
-    if with_grad and t.grad is not None:
-        grad = tensor_info(t.grad, with_grad=False)
+    if with_grad and (t.is_leaf or t.retains_grad) and t.grad is not None:
+        grad = tensor_info(t.grad, with_grad=False)  # a non-leaf has no .grad (and warns if asked)
     return TensorInfo(
         dtype=str(t.dtype),
         shape=tuple(t.shape),

@@ -1,0 +1,10 @@
+# Every target goes through tasks.py, which creates .venv on first use.
+PYTHON ?= python3.11
+
+.PHONY: demo test references
+demo:
+	$(PYTHON) tasks.py demo
+test:
+	$(PYTHON) tasks.py test
+references:
+	$(PYTHON) tasks.py references

@@ -1,0 +1,19 @@
+"""Shared helpers: grade a piece of student source code like the command line does."""
+import textwrap
+
+import pytest
+
+from autograder.cli import grade_file
+
+
+@pytest.fixture
+def grade(tmp_path):
+    """grade(assignment, source) -> {check id: Result}, through a real .py submission file."""
+    counter = iter(range(10**6))
+
+    def run(assignment, source):
+        path = tmp_path / f"submission_{next(counter)}.py"
+        path.write_text(textwrap.dedent(source))
+        return {r.id: r for r in grade_file(assignment, path)}
+
+    return run

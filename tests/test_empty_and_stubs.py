@@ -1,0 +1,41 @@
+"""Nothing written yet: an empty file and the released stubs score 0, with a message each."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.assignments import ASSIGNMENTS, FUNCTIONS
+
+
+def stubs(assignment):
+    """The functions of `assignment`, each raising NotImplementedError, as a student receives them."""
+    lines = []
+    for name in FUNCTIONS[assignment]:
+        if name[0].isupper():
+            lines += [f"class {name}:", "    def __init__(self, *args, **kwargs):",
+                      "        raise NotImplementedError()", ""]
+        else:
+            lines += [f"def {name}(*args, **kwargs):", "    raise NotImplementedError()", ""]
+    return "\n".join(lines)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("kind", ["empty", "stubs"])
+def test_scores_zero_with_a_message_for_every_check(assignment, kind, tmp_path):
+    path = tmp_path / f"{kind}.py"
+    path.write_text("" if kind == "empty" else stubs(assignment))
+    done = run_cli("check", assignment, str(path), "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == 0 and report["max_score"] > 0
+    for c in report["checks"]:
+        assert not c["passed"] and c["points"] == 0
+        expected = "is not defined" if kind == "empty" else "not implemented yet"
+        assert expected in c["message"], c
+    assert "Traceback" not in done.stderr

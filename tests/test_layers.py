@@ -1,0 +1,130 @@
+"""Each layer of the comparison catches the mistake it is for, and says so.
+
+One small wrong implementation per layer: callable, type, dtype, shape,
+autograd state, values, side effects; plus the student's own exception.
+"""
+import pytest
+
+
+def test_callable_layer_a_name_that_is_not_a_function(grade):
+    results = grade("03_sigmoid_loss", "sigmoid = 0.5\n")
+    message = results["sigmoid_matches_reference"].message
+    assert "sigmoid is a float, not a function" in message
+
+
+def test_callable_layer_a_misnamed_function(grade):
+    results = grade("03_sigmoid_loss", "def sigmoidd(x):\n    return 1 / (1 + torch.exp(-x))\n")
+    assert "sigmoid is not defined" in results["sigmoid_matches_reference"].message
+
+
+def test_type_layer_a_list_instead_of_a_tensor(grade):
+    results = grade("02_predict", """
+        def linear1(xb, weights, bias):
+            return (xb @ weights + bias).tolist()
+    """)
+    message = results["linear1_matches_reference"].message
+    assert "returned list" in message and "expected a torch.Tensor" in message
+    assert message.startswith("linear1(xb, weights, bias) with xb = a (6, 784) float32 tensor")
+
+
+def test_dtype_layer_float64(grade):
+    results = grade("03_sigmoid_loss", """
+        def sigmoid(x):
+            return 1 / (1 + torch.exp(-x.double()))
+    """)
+    message = results["sigmoid_matches_reference"].message
+    assert "dtype torch.float64; expected torch.float32" in message and "float32" in message
+
+
+def test_shape_layer_a_flat_vector_instead_of_a_column(grade):
+    results = grade("02_predict", """
+        def linear1(xb, weights, bias):
+            return (xb @ weights + bias).view(-1)
+    """)
+    message = results["linear1_returns_a_column_of_scores"].message
+    assert "shape (6,); expected shape (6, 1)" in message
+
+
+def test_shape_layer_targets_flattened_build_a_table(grade):
+    results = grade("03_sigmoid_loss", """
+        def mnist_loss(predictions, targets):
+            predictions = predictions.sigmoid()
+            return torch.where(targets.view(-1) == 1, 1 - predictions, predictions)
+    """)
+    message = results["mnist_loss_returns_a_scalar"].message
+    assert "of shape (8, 8)" in message and "0-dim tensor" in message
+
+
+def test_autograd_layer_requires_grad_before_scaling_is_not_a_leaf(grade):
+    results = grade("01_init", """
+        def init_params(size, std=1.0):
+            return torch.randn(size).requires_grad_() * std
+    """)
+    message = results["init_params_is_a_leaf_that_requires_grad"].message
+    assert "not a leaf" in message and "MulBackward0" in message and "requires_grad_() last" in message
+    assert results["init_params_returns_float32_tensor"].passed
+
+
+def test_autograd_layer_a_detached_prediction(grade):
+    results = grade("02_predict", """
+        def linear1(xb, weights, bias):
+            return (xb @ weights + bias).detach()
+    """)
+    assert results["linear1_matches_reference"].passed
+    message = results["linear1_keeps_the_gradient"].message
+    assert "does not require grad" in message
+
+
+def test_values_layer_names_the_largest_error_and_where(grade):
+    results = grade("03_sigmoid_loss", """
+        def sigmoid(x):
+            return 1 / (1 + torch.exp(x))
+    """)
+    message = results["sigmoid_matches_reference"].message
+    assert "the largest error is" in message and "at index (" in message
+    assert "tolerance" in message
+
+
+def test_side_effect_layer_an_input_changed_in_place(grade):
+    results = grade("03_sigmoid_loss", """
+        def mnist_loss(predictions, targets):
+            predictions = predictions.sigmoid_()
+            return torch.where(targets == 1, 1 - predictions, predictions).mean()
+    """)
+    assert results["mnist_loss_matches_reference"].passed
+    message = results["mnist_loss_leaves_its_inputs_unchanged"].message
+    assert "changed its input predictions in place" in message
+
+
+def test_a_student_exception_is_a_failed_check_with_their_line(grade):
+    results = grade("05_step", """
+        def step(params, lr):
+            for p in params:
+                p -= lr * p.grad
+    """)
+    message = results["step_updates_the_parameters_in_place"].message
+    assert message.startswith("step raised RuntimeError: a leaf Variable that requires grad")
+    assert "line 4, in step: p -= lr * p.grad" in message
+    assert "autograder" not in message and "site-packages" not in message
+
+
+def test_a_rebound_name_updates_nothing(grade):
+    results = grade("05_step", """
+        def step(params, lr):
+            for p in params:
+                p = p - lr * p.grad
+    """)
+    message = results["step_updates_the_parameters_in_place"].message
+    assert "still holds its old values" in message and "p = p - lr * p.grad" in message
+
+
+@pytest.mark.parametrize("source, failing", [
+    ("def init_params(size, std=1.0):\n    return torch.rand(size).mul(std).requires_grad_()\n",
+     {"init_params_is_normal_with_std", "init_params_draws_from_torch_global_generator",
+      "init_params_scales_by_std"}),
+    ("def init_params(size, std=1.0):\n    return torch.randn(size).requires_grad_()\n",
+     {"init_params_is_normal_with_std", "init_params_scales_by_std"}),
+])
+def test_a_mistake_loses_exactly_its_checks(grade, source, failing):
+    results = grade("01_init", source)
+    assert {i for i, r in results.items() if not r.passed} == failing

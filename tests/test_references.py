@@ -1,0 +1,69 @@
+"""Reference tensors: in sync with solutions/, reproducible, safe to load, kept from students."""
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import torch
+
+from autograder import references
+from autograder.assignments import ASSIGNMENTS
+from autograder.checks import checks_for
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_rebuilding_gives_the_committed_bytes(assignment):
+    for visibility, data in references.build(assignment).items():
+        committed = references.path(assignment, visibility).read_bytes()
+        assert committed == data, f"{assignment} {visibility}: run `python -m autograder references`"
+
+
+def test_the_references_command_reports_a_stale_file(tmp_path, monkeypatch):
+    from autograder.cli import main
+
+    monkeypatch.setattr(references, "FOLDER", tmp_path)
+    assert main(["references", "--check"]) == 1
+    assert main(["references"]) == 0
+    assert main(["references", "--check"]) == 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_case_a_check_uses_is_stored_and_loads_with_weights_only(assignment):
+    public, hidden = references.load(assignment, "public"), references.load(assignment, "hidden")
+    for c in checks_for(assignment):
+        if c.case:
+            assert c.case in (hidden if c.hidden else public), c.id
+
+
+def test_public_and_hidden_files_hold_only_their_checks_cases_with_different_inputs():
+    public, hidden = references.load("02_predict", "public"), references.load("02_predict", "hidden")
+    assert set(public) == {"linear1", "raw_accuracy"}
+    assert set(hidden) == {"linear1", "linear1_bias", "raw_accuracy_near_zero"}
+    assert not torch.equal(public["linear1"]["xb"], hidden["linear1"]["xb"])
+
+
+def test_the_wheel_students_install_has_no_hidden_references_and_no_solutions(tmp_path):
+    root = references.FOLDER.parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--wheel-dir", str(tmp_path), str(root)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "autograder/references/public/03_sigmoid_loss.pt" in names
+    assert "autograder/checks/sigmoid_loss.py" in names
+    assert not [n for n in names if "references/hidden" in n or n.startswith("solutions/")]
+
+
+def test_in_a_student_copy_hidden_checks_say_not_run(tmp_path, monkeypatch):
+    """Without the hidden references (the wheel), hidden checks cannot pass by accident."""
+    from autograder.cli import SOLUTIONS, grade_file
+
+    (tmp_path / "public").mkdir()
+    public = references.path("03_sigmoid_loss", "public")
+    (tmp_path / "public" / public.name).write_bytes(public.read_bytes())
+    monkeypatch.setattr(references, "FOLDER", tmp_path)
+    results = grade_file("03_sigmoid_loss", SOLUTIONS / "sigmoid_loss.py")
+    for r in results:
+        assert r.passed != r.hidden, r
+        if r.hidden:
+            assert r.message.startswith("not run")
