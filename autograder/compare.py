@@ -99,8 +99,9 @@ def expect_values(
     if too_far.any():
         worst = _index(torch.nonzero(error == error.max())[0])
         place = f" at index {worst}" if got.dim() else ""
-        fail(f"{subject} {short_text(got.float())}, but {short_text(expected.float())} was "
-             f"expected: the largest error is {error[worst].item():.3g}{place} (got "
+        shown = (f"{short_text(got.float())}, but {short_text(expected.float())} was expected"
+                 if got.numel() <= 6 else "values that differ from the expected ones")
+        fail(f"{subject} {shown}: the largest error is {error[worst].item():.3g}{place} (got "
              f"{got[worst].item():.6g}, expected {expected[worst].item():.6g}; tolerance "
              f"{atol:g} + {rtol:g}*|expected|).", hint)
 
