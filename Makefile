@@ -1,10 +1,12 @@
 # Every target goes through tasks.py, which creates .venv on first use.
 PYTHON ?= python3.11
 
-.PHONY: demo test references
+.PHONY: demo test references release
 demo:
 	$(PYTHON) tasks.py demo
 test:
 	$(PYTHON) tasks.py test
 references:
 	$(PYTHON) tasks.py references
+release:
+	$(PYTHON) tasks.py release

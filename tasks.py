@@ -5,6 +5,7 @@
     python3.11 tasks.py demo         the main job: build the references, grade the solutions
     python3.11 tasks.py test         the test suite
     python3.11 tasks.py references   rebuild the reference tensors from solutions/
+    python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
 
 Extra arguments go to the task (`python3.11 tasks.py test -k data`).
 """
@@ -24,6 +25,7 @@ TASKS = {
     "demo": ["-m", "autograder", "demo"],
     "test": ["-m", "pytest"],
     "references": ["-m", "autograder", "references"],
+    "release": ["-m", "autograder", "release"],
 }
 
 

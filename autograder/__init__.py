@@ -5,7 +5,7 @@ In a notebook, after writing a function:
     from autograder import check
     check("mnist_loss", globals())        # the public checks: one line, or the feedback
 
-In an nbgrader test cell (one check per cell, worth its points):
+In an nbgrader test cell (one check per cell; the returned points are the cell's score):
 
     from autograder import grade
     grade("mnist_loss_matches_reference", globals())
@@ -18,6 +18,6 @@ import warnings
 # that writes to stderr: silence exactly that warning wherever the autograder runs.
 warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
 
-from autograder.feedback import CheckFailed, check, grade  # noqa: E402
+from autograder.feedback import check, grade, uses_your_code  # noqa: E402
 
-__all__ = ["check", "grade", "CheckFailed"]
+__all__ = ["check", "grade", "uses_your_code"]

@@ -2,7 +2,8 @@
 
     python -m autograder check ASSIGNMENT PATH [--json]   grade a .py file or a notebook
     python -m autograder references [--check]             rebuild (or verify) the reference tensors
-    python -m autograder demo                             grade the reference solutions of all seven
+    python -m autograder release                          regenerate release/ from source/ with nbgrader
+    python -m autograder demo                             the main job: references, release, a demo class
 
 `check` exits 0 when every check passed, 1 when some failed (a submission that
 does not even run included), 2 for bad input to the command itself.
@@ -31,14 +32,22 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
     refs = commands.add_parser("references", help="rebuild the reference tensors from solutions/")
     refs.add_argument("--check", action="store_true", help="only verify they are up to date")
-    commands.add_parser("demo", help="grade the reference solutions of all seven steps")
+    commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
+    demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return check(args.assignment, args.path, as_json=args.json)
         if args.command == "references":
             return references(only_check=args.check)
-        return demo()
+        if args.command == "release":
+            from autograder.course import write_release
+
+            write_release()
+            print("release/ regenerated from source/")
+            return 0
+        return demo(Path(args.folder))
     except (UnknownAssignment, SubmissionError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 2
@@ -92,16 +101,19 @@ def references(*, only_check: bool) -> int:
     return 0
 
 
-def demo() -> int:
-    """Rebuild the references, then grade solutions/ through the command's own path."""
+def demo(folder: Path) -> int:
+    """References, the solutions through this command, then the nbgrader pipeline on a class."""
     from autograder import data
+    from autograder import demo as demo_class
+    from autograder.course import write_release
 
     references(only_check=False)
     data.load()  # the first load may unpack and cache the images
     start = time.perf_counter()
     data.load()
     print(f"\ncached MNIST 2s and 9s load: {time.perf_counter() - start:.3f} s")
-    print(f"\n{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
+    print(f"\nThe reference solutions, through `python -m autograder check`:")
+    print(f"{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
     all_passed = True
     for assignment in ASSIGNMENTS:
         start = time.perf_counter()
@@ -111,4 +123,11 @@ def demo() -> int:
         score = f"{sum(r.points for r in results):g}/{sum(r.max_points for r in results):g}"
         print(f"{assignment:<18}{score:>8}{f'{passed}/{len(results)}':>9}"
               f"{time.perf_counter() - start:>9.3f}")
-    return 0 if all_passed else 1
+    print("\nRegenerating release/ from source/ with nbgrader, then grading a demo class in "
+          f"{folder}/ ...", flush=True)
+    write_release()
+    scores = demo_class.run(folder.resolve())
+    as_expected = demo_class.print_table(scores)
+    print(f"\nFeedback for each student: {folder}/feedback/STUDENT/ASSIGNMENT/ASSIGNMENT.html; "
+          f"grades: {folder}/grades.csv")
+    return 0 if all_passed and as_expected else 1
