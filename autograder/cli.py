@@ -3,6 +3,7 @@
     python -m autograder check ASSIGNMENT PATH [--json]   grade a .py file or a notebook
     python -m autograder references [--check]             rebuild (or verify) the reference tensors
     python -m autograder release                          regenerate release/ from source/ with nbgrader
+    python -m autograder run-notebooks source|release     run every notebook top to bottom, timed
     python -m autograder demo                             the main job: references, release, a demo class
 
 `check` exits 0 when every check passed, 1 when some failed (a submission that
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     refs = commands.add_parser("references", help="rebuild the reference tensors from solutions/")
     refs.add_argument("--check", action="store_true", help="only verify they are up to date")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    run_parser = commands.add_parser("run-notebooks", help="run the source or release notebooks, timed")
+    run_parser.add_argument("which", choices=["source", "release"])
     demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
     demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
@@ -47,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             write_release()
             print("release/ regenerated from source/")
             return 0
+        if args.command == "run-notebooks":
+            return run_notebooks(args.which)
         return demo(Path(args.folder))
     except (UnknownAssignment, SubmissionError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
@@ -98,6 +103,17 @@ def references(*, only_check: bool) -> int:
         return 1 if stale else 0
     for path in refs.write_all():
         print(f"wrote {path}")
+    return 0
+
+
+def run_notebooks(which: str) -> int:
+    """Run each notebook of source/ or release/ top to bottom and print how long it took."""
+    from autograder import course
+
+    folder = course.SOURCE if which == "source" else course.RELEASE
+    for assignment in ASSIGNMENTS:
+        _, seconds = course.run_notebook(course.notebook_path(folder, assignment))
+        print(f"{which}/{assignment}: {seconds:.1f} s", flush=True)
     return 0
 
 

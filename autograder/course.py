@@ -117,9 +117,26 @@ def export_grades(course: Path) -> list[dict]:
 
 
 def cell_scores(course: Path, student: str, assignment: str) -> dict[str, float]:
-    """The score of every autograded cell of one submission, by grade id, from the gradebook."""
+    """The score of every autograded test cell of one submission, by grade id, from the gradebook."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(assignment, assignment, student)
-        return {grade.name: grade.score for grade in submission.grades if grade.auto_score is not None}
+        return {grade.name: grade.score for grade in submission.grades
+                if grade.cell.cell_type == "code"}
+
+
+def run_notebook(path: Path, timeout: float = 300):
+    """Execute a notebook top to bottom, as a student's Run All would; stop at an error.
+
+    Returns the executed notebook and the seconds it took.
+    """
+    import time
+
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook, time.perf_counter() - start
