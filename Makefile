@@ -1,7 +1,7 @@
 # Every target goes through tasks.py, which creates .venv on first use.
 PYTHON ?= python3.11
 
-.PHONY: demo test references release
+.PHONY: demo test references release mistakes hostile
 demo:
 	$(PYTHON) tasks.py demo
 test:
@@ -10,3 +10,7 @@ references:
 	$(PYTHON) tasks.py references
 release:
 	$(PYTHON) tasks.py release
+mistakes:
+	$(PYTHON) tasks.py mistakes
+hostile:
+	$(PYTHON) tasks.py hostile

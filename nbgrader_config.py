@@ -1,6 +1,11 @@
 """nbgrader settings of the course: `nbgrader ...` reads this file from the course folder."""
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                    ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+
+from autograder.repair_cells import RepairCells
+from autograder.sandboxed_execute import SandboxedExecute
 
 c = get_config()  # noqa: F821  (nbgrader provides get_config)
 
@@ -8,10 +13,21 @@ c.CourseDirectory.course_id = "mnist-sgd"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 
-# One cell may train a network for a few seconds (07 fits 40 epochs): 120 s leaves room on a
-# slow machine without letting a notebook that hangs hold the grader for long.
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
+# Autograde runs the student's code in the course's sandbox, not in a kernel: a separate
+# process as `nobody`, with bounded time, memory and output, whose results are compared in
+# a process that never ran student code (autograder/sandboxed_execute.py). Same pipeline
+# as nbgrader's own otherwise.
+c.Autograde.sanitize_preprocessors = [
+    RepairCells,  # graded cells get their released metadata back, whatever a student did to it
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
+c.SandboxedExecute.check_seconds = 30  # a check trains a network for a few seconds at most
+c.SandboxedExecute.submission_seconds = 300  # all the checks of one notebook
+c.SandboxedExecute.memory_gib = 4
 
 # A test cell a student deleted comes back, run as written (its edits are overwritten anyway).
 c.OverwriteCells.add_missing_cells = True

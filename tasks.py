@@ -6,6 +6,9 @@
     python3.11 tasks.py test         the test suite
     python3.11 tasks.py references   rebuild the reference tensors from solutions/
     python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
+    python3.11 tasks.py mistakes     the report on the catalogue of student mistakes
+    python3.11 tasks.py hostile      the report on the corpus of broken and hostile submissions
+    python3.11 tasks.py lab          JupyterLab on the student notebooks of release/
 
 Extra arguments go to the task (`python3.11 tasks.py test -k data`).
 """
@@ -26,6 +29,9 @@ TASKS = {
     "test": ["-m", "pytest"],
     "references": ["-m", "autograder", "references"],
     "release": ["-m", "autograder", "release"],
+    "mistakes": ["tests/catalog.py"],
+    "hostile": ["tests/hostile.py"],
+    "lab": ["-m", "jupyterlab", "release"],
 }
 
 

@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS, UnknownAssignment, module_name
-from autograder.runner import Result, run_checks
-from autograder.submission import SubmissionError, load
+from autograder.runner import Result, grade_isolated
+from autograder.sandbox import Limits
+from autograder.submission import SubmissionError, read_cells
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}")
     grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
+    grade.add_argument("--check-seconds", type=float, default=Limits.check_seconds,
+                       help="seconds one check may take (default %(default)g)")
+    grade.add_argument("--submission-seconds", type=float, default=Limits.submission_seconds,
+                       help="seconds all the checks of the file may take (default %(default)g)")
+    grade.add_argument("--memory-gib", type=float, default=Limits.memory_bytes / 2**30,
+                       help="memory the student's code may use (default %(default)g GiB)")
     refs = commands.add_parser("references", help="rebuild the reference tensors from solutions/")
     refs.add_argument("--check", action="store_true", help="only verify they are up to date")
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
@@ -41,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return check(args.assignment, args.path, as_json=args.json)
+            limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
+                            memory_bytes=int(args.memory_gib * 2**30))
+            return check(args.assignment, args.path, limits, as_json=args.json)
         if args.command == "references":
             return references(only_check=args.check)
         if args.command == "release":
@@ -58,15 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def grade_file(assignment: str, path: str | Path) -> list[Result]:
-    """Every check of `assignment`, public and hidden, on the file at `path`."""
+def grade_file(assignment: str, path: str | Path, limits: Limits = Limits()) -> list[Result]:
+    """Every check of `assignment`, public and hidden, on the file at `path`, the student's
+    code running in a sandboxed worker."""
     module_name(assignment)  # an unknown assignment is the command's error, before any file
-    submission = load(assignment, path)
-    return run_checks(assignment, submission.namespace, problem=submission.problem)
+    return grade_isolated(assignment, read_cells(path), limits)
 
 
-def check(assignment: str, path: str, *, as_json: bool) -> int:
-    results = grade_file(assignment, path)
+def check(assignment: str, path: str, limits: Limits, *, as_json: bool) -> int:
+    results = grade_file(assignment, path, limits)
     score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
     if as_json:
         print(json.dumps({"assignment": assignment, "score": score, "max_score": max_score,
@@ -128,7 +137,7 @@ def demo(folder: Path) -> int:
     start = time.perf_counter()
     data.load()
     print(f"\ncached MNIST 2s and 9s load: {time.perf_counter() - start:.3f} s")
-    print(f"\nThe reference solutions, through `python -m autograder check`:")
+    print("\nThe reference solutions, through `python -m autograder check`:")
     print(f"{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
     all_passed = True
     for assignment in ASSIGNMENTS:

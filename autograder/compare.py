@@ -11,18 +11,22 @@ import math
 
 import torch
 
-from autograder.snapshot import TensorInfo, Value, short_text
+from autograder.snapshot import TensorInfo, short_text
 from autograder.student import Call
 
 ATOL, RTOL = 1e-5, 1e-4
 
 
 class Mismatch(AssertionError):
-    """A check failed: the message is for the student."""
+    """A check failed: what was seen, and a hint at the likely cause (both for the student)."""
+
+    def __init__(self, seen: str, hint: str | None = None):
+        super().__init__(seen + (f" {hint}" if hint else ""))
+        self.seen, self.hint = seen, hint
 
 
 def fail(message: str, hint: str | None = None):
-    raise Mismatch(message + (f" {hint}" if hint else ""))
+    raise Mismatch(message, hint)
 
 
 def expect_tensor(

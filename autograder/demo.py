@@ -3,7 +3,8 @@
 Regenerate the release, then four students submit all seven assignments:
   ada     the course's solutions                          full marks
   blank   the release, untouched                          0
-  casey   one realistic mistake per step                  loses exactly that mistake's checks
+  casey   one known mistake per step                      loses exactly that mistake's checks,
+                                                          and its feedback names the mistake
   drew    casey's mistakes, and edits or deletes the test cells that would catch them
           (nbgrader restores them, so drew loses the same points as casey)
 They are built here, from the solutions, the release and the mistakes below, never
@@ -17,54 +18,34 @@ from pathlib import Path
 
 from autograder import course as nb
 from autograder.assignments import ASSIGNMENTS
+from autograder.checks import KnownMistake, known_mistakes
 
 
 @dataclass(frozen=True)
 class Mistake:
+    """casey's mistake in one assignment: a known mistake, and the checks it must fail."""
+
     assignment: str
-    function: str  # the solution cell it replaces (its grade id)
-    what: str
-    code: str
-    fails: frozenset[str]  # the checks it must fail, no more, no fewer
+    known: str  # the id of a known mistake (autograder/checks/*.py)
+    fails: frozenset[str]
+
+    @property
+    def mistake(self) -> KnownMistake:
+        (found,) = [k for k in known_mistakes(self.assignment) if k.id == self.known]
+        return found
 
 
 MISTAKES = (
-    Mistake("01_init", "init_params", "requires_grad_() before scaling: not a leaf", '''
-def init_params(size, std=1.0):
-    return torch.randn(size).requires_grad_() * std
-''', frozenset({"init_params_is_a_leaf_that_requires_grad"})),
-    Mistake("02_predict", "linear1", "forgot the bias", '''
-def linear1(xb, weights, bias):
-    return xb @ weights
-''', frozenset({"linear1_matches_reference", "linear1_adds_the_bias"})),
-    Mistake("03_sigmoid_loss", "mnist_loss", "the loss without the sigmoid", '''
-def mnist_loss(predictions, targets):
-    return torch.where(targets == 1, 1 - predictions, predictions).mean()
-''', frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable"})),
-    Mistake("04_calc_grad", "calc_grad", "squared error instead of mnist_loss", '''
-def calc_grad(xb, yb, model):
-    loss = ((model(xb) - yb) ** 2).mean()
-    loss.backward()
-    return loss
-''', frozenset({"calc_grad_matches_reference", "calc_grad_accumulates_gradients",
-                "calc_grad_works_with_a_module"})),
-    Mistake("05_step", "step", "never zeroes the gradients", '''
-def step(params, lr):
-    for p in params:
-        p.data -= lr * p.grad
-''', frozenset({"step_resets_the_gradients"})),
-    Mistake("06_epoch_loop", "train_model", "never stops early", '''
-def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
-    accuracies = []
-    for _ in range(epochs):
-        train_epoch(model, lr, params, dl)
-        accuracies.append(validate_epoch(model, valid_dl))
-    return accuracies
-''', frozenset({"train_model_stops_when_patience_runs_out"})),
-    Mistake("07_relu_net", "simple_net", "no ReLU between the layers", '''
-def simple_net(xb, w1, b1, w2, b2):
-    return (xb @ w1 + b1) @ w2 + b2
-''', frozenset({"simple_net_matches_reference", "simple_net_is_differentiable"})),
+    Mistake("01_init", "requires_grad_before_scaling", frozenset({"init_params_is_a_leaf_that_requires_grad"})),
+    Mistake("02_predict", "no_bias", frozenset({"linear1_matches_reference", "linear1_adds_the_bias"})),
+    Mistake("03_sigmoid_loss", "loss_without_sigmoid",
+            frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable"})),
+    Mistake("04_calc_grad", "squared_error_loss",
+            frozenset({"calc_grad_matches_reference", "calc_grad_accumulates_gradients",
+                       "calc_grad_works_with_a_module"})),
+    Mistake("05_step", "no_zeroing", frozenset({"step_resets_the_gradients"})),
+    Mistake("06_epoch_loop", "never_stops", frozenset({"train_model_stops_when_patience_runs_out"})),
+    Mistake("07_relu_net", "no_relu", frozenset({"simple_net_matches_reference", "simple_net_is_differentiable"})),
 )
 MISTAKE_OF = {m.assignment: m for m in MISTAKES}
 STUDENTS = ("ada", "blank", "casey", "drew")
@@ -77,10 +58,11 @@ def notebook_of(student: str, assignment: str):
     answers = nb.reference_answers(assignment)
     if student == "ada":
         return nb.student_notebook(assignment, answers)
-    mistake = MISTAKE_OF[assignment]
-    notebook = nb.student_notebook(assignment, {**answers, mistake.function: mistake.code.strip()})
+    planned = MISTAKE_OF[assignment]
+    wrong = planned.mistake
+    notebook = nb.student_notebook(assignment, {**answers, wrong.function: wrong.code.strip()})
     if student == "drew":
-        tamper(notebook, mistake.fails)
+        tamper(notebook, planned.fails)
     return notebook
 
 

@@ -41,11 +41,15 @@ def grade(check_id: str, namespace: dict) -> float:
     """
     found = find(check_id)
     (result,) = run_checks(found.assignment, namespace, ids=(check_id,))
-    if result.passed:
-        print(f"✓ {check_id}: {result.points:g}/{result.max_points:g}")
-    else:
-        print(f"✗ {check_id}: 0/{result.max_points:g}\n{result.message}")
+    print(verdict(result))
     return result.points
+
+
+def verdict(result: Result) -> str:
+    """What a graded cell prints: '✓ id: 2/2', or '✗ id: 0/2' and the message."""
+    if result.passed:
+        return f"✓ {result.id}: {result.points:g}/{result.max_points:g}"
+    return f"✗ {result.id}: 0/{result.max_points:g}\n{result.message}"
 
 
 @contextlib.contextmanager

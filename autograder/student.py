@@ -42,6 +42,11 @@ def describe_exception(function: str, error: BaseException) -> str:
     """'mnist_loss raised ValueError: ... \\n  line 4, in mnist_loss: ...' with the student's frames only."""
     if isinstance(error, NotImplementedError):
         return f"{function} is not implemented yet (it raised NotImplementedError)."
+    if isinstance(error, SystemExit):
+        return f"{function} called sys.exit({error.code!r}): a function should return its result."
+    if isinstance(error, MemoryError) or "can't allocate memory" in str(error):
+        return (f"{function} ran out of memory (it asked for more than the grader allows): "
+                "is something growing without end?")
     message = str(error).strip().splitlines()
     first = message[0] if message else ""
     frames = student_frames(error.__traceback__)
@@ -57,6 +62,7 @@ class Student:
     def __init__(self, namespace: dict, problem: str | None = None):
         self.namespace = namespace
         self.problem = problem  # why the student's code did not run to the end, if it did not
+        self.record: list = []  # what every call and probe gave, in order (for the diagnosis)
 
     def function(self, name: str):
         """The student's `name`, or a StudentError saying it is missing."""
@@ -83,7 +89,7 @@ class Student:
             yield
         except StudentError:
             raise
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             raise StudentError(describe_exception(name, error)) from None
 
     def run(self, name: str, *args, **kwargs):
@@ -98,30 +104,39 @@ class Student:
 
         The inputs are passed by position (students may name their parameters
         as they like); their names only make the messages readable. The
-        caller's tensors are never touched, and the global random state is
-        restored afterwards (seed: call `torch.manual_seed(seed)` first).
+        caller's tensors are never touched. The call runs with torch, NumPy and
+        `random` seeded by `seed` (0 by default), so it can be repeated exactly,
+        and their state is restored afterwards.
         grad_wrt: inputs that require grad; when the result requires grad too,
         `result.sum().backward()` runs, and the inputs' snapshots carry `.grad`.
         """
         args = tuple(_copy(v, k in grad_wrt) for k, v in inputs.items())
-        with torch.random.fork_rng():
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded(0 if seed is None else seed):
             result = self.run(name, *args)
             if grad_wrt and isinstance(result, torch.Tensor) and result.requires_grad:
                 with self.blame(name):
                     result.sum().backward()
-        return Call(
+        call = Call(
             text=call_text(name, inputs),
             value=snapshot(result),
             inputs=dict(zip(inputs, (snapshot(a) for a in args))),
         )
+        self.record.append(call)
+        return call
+
+    def with_mistake(self, mistake) -> "Student":
+        """A copy of this student's namespace with `mistake` in place of their function."""
+        namespace = dict(self.namespace)
+        exec(compile(mistake.code, f"<known mistake {mistake.id}>", "exec"), namespace)
+        return Student(namespace, self.problem)
 
     def probe(self, probe, *args):
         """Run `probe(self, *args)`, a function of the check's that drives the student's
-        code and returns snapshots only. The global random state is restored afterwards."""
-        with torch.random.fork_rng():
-            return probe(self, *args)
+        code and returns snapshots only; seeded and restored as `call` is."""
+        with seeded(0):
+            seen = probe(self, *args)
+        self.record.append(seen)
+        return seen
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,25 @@ def call_text(name: str, inputs: dict) -> str:
         return f"{name}()"
     shown = ", ".join(f"{k} = {snapshot(v).text}" for k, v in inputs.items())
     return f"{name}({', '.join(inputs)}) with {shown}"
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Seed torch, NumPy and `random` for the block; put their states back afterwards."""
+    import random
+
+    import numpy as np
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(numpy_state)
+            random.setstate(python_state)
 
 
 def _copy(x, requires_grad: bool = False):

@@ -1,16 +1,16 @@
-"""Load a student's submission, a .py file or a notebook, into a namespace to grade.
+"""A student's submission, a .py file or a notebook: its code, and where it runs.
 
-The namespace starts as the notebooks do: `torch`, `nn`, `F`, `tensor`, and the
-functions of the earlier steps (reference versions, as the notebooks provide
-them). Then the student's code runs in it. Code that does not run is not an
-error of the command: its functions are simply missing, and `problem` says why,
-pointing at the student's line.
+`read_cells` reads the code without running it. The namespace it runs in starts as
+the notebooks do (`provided`): `torch`, `nn`, `F`, `tensor`, and the functions of
+the earlier steps (reference versions, as the notebooks provide them). Code that
+does not run is not an error of the command: its functions are simply missing,
+and `run_cell` says why, pointing at the student's line.
 """
 from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass
+import linecache
 from pathlib import Path
 
 from autograder.assignments import FUNCTIONS, earlier, module_name
@@ -22,12 +22,6 @@ FASTAI_PREAMBLE = "from fastai.learner import Learner\nfrom fastai.optimizer imp
 
 class SubmissionError(ValueError):
     """The file itself cannot be graded: missing, unreadable, or not a .py or notebook."""
-
-
-@dataclass
-class Submission:
-    namespace: dict
-    problem: str | None  # why the student's code did not run to the end, if it did not
 
 
 def provided(assignment: str) -> dict:
@@ -42,8 +36,11 @@ def provided(assignment: str) -> dict:
     return namespace
 
 
-def load(assignment: str, path: str | Path) -> Submission:
-    """Run the student's file in the provided namespace; raise SubmissionError for a bad file."""
+def read_cells(path: str | Path) -> list[tuple[str, str]]:
+    """The code to run, as (name, source) pairs: the whole .py file, or a notebook's cells.
+
+    Raises SubmissionError for a file that cannot be graded at all. Nothing runs here.
+    """
     path = Path(path)
     if not path.is_file():
         raise SubmissionError(f"{path}: no such file")
@@ -53,32 +50,32 @@ def load(assignment: str, path: str | Path) -> Submission:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SubmissionError(f"{path}: cannot be read ({error})") from None
-    cells = [(str(path), text)] if path.suffix == ".py" else _notebook_cells(path, text)
-    namespace = provided(assignment)
-    problems = [p for p in (_run(name, source, namespace) for name, source in cells) if p]
-    return Submission(namespace, "\n".join(problems) or None)
+    if path.suffix == ".py":
+        return [(str(path), text)]
+    try:
+        return notebook_cells(json.loads(text), str(path))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SubmissionError(f"{path}: not a valid notebook ({error})") from None
 
 
-def _notebook_cells(path: Path, text: str) -> list[tuple[str, str]]:
-    """The code cells to run: all but nbgrader's test cells, with IPython syntax made Python."""
+def notebook_cells(notebook: dict, label: str) -> list[tuple[str, str]]:
+    """A notebook's code cells to run: all but nbgrader's test cells and the cells tagged
+    "demo" or "check" (demonstrations and the student's own public checks, which decide no
+    grade), with IPython syntax made Python."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    try:
-        notebook = json.loads(text)
-        cells = notebook["cells"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise SubmissionError(f"{path}: not a valid notebook ({error})") from None
     transform = TransformerManager().transform_cell
     chosen = []
-    for number, cell in enumerate(cells, 1):
+    for number, cell in enumerate(notebook["cells"], 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution"):
-            continue  # a test cell: the grader runs its own checks instead
+        metadata = cell.get("metadata", {})
+        meta = metadata.get("nbgrader", {})
+        if (meta.get("grade") and not meta.get("solution")) or {"demo", "check"} & set(metadata.get("tags", [])):
+            continue  # a test cell (the grader runs its own checks instead), or one that grades nothing
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        chosen.append((f"{path} [cell {number}]", transform(source)))
+        chosen.append((f"{label} [cell {number}]", transform(source)))
     return chosen
 
 
@@ -89,9 +86,11 @@ class _NoIPython:
         return lambda *args, **kwargs: None
 
 
-def _run(name: str, source: str, namespace: dict) -> str | None:
+def run_cell(name: str, source: str, namespace: dict) -> str | None:
     """Run one file or cell; return what went wrong, in the student's terms, or None."""
     namespace.setdefault("get_ipython", _NoIPython)
+    # tracebacks quote the student's lines from here, even where their file cannot be read
+    linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
     try:
         code = compile(source, name, "exec")
     except SyntaxError as error:

@@ -47,6 +47,16 @@ def test_a_mistake_loses_exactly_its_checks_even_with_test_cells_edited(graded, 
     assert kept == {k: v for k, v in points(assignment).items() if k not in lost}
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_autograded_notebook_names_the_mistake(graded, assignment):
+    import nbformat
+
+    folder, _ = graded
+    notebook = nbformat.read(course.notebook_path(folder / "autograded" / "casey", assignment), 4)
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert demo.MISTAKE_OF[assignment].mistake.diagnosis in printed
+
+
 def test_deleted_test_cells_come_back_and_edited_ones_run_as_written(graded):
     import nbformat
 
@@ -68,9 +78,10 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(graded, ass
         assert "BEGIN HIDDEN TESTS" not in page
         for check_id in hidden:
             assert f'grade("{check_id}"' not in page
-        if student == "casey":
+        if student in ("casey", "drew"):
             for check_id in demo.MISTAKE_OF[assignment].fails:
                 assert f"✗ {check_id}: 0/" in page
+            assert demo.MISTAKE_OF[assignment].mistake.diagnosis in page
         if student == "ada":
             assert all(f"✓ {check_id}:" in page for check_id in points(assignment))
 

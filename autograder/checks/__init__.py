@@ -8,6 +8,11 @@ only). `case` is the check's entry in the reference tensors, or None.
 
 Each module also has `cases(generator)`, which builds the inputs of its checks
 and the expected outputs from `solutions/`; `autograder.references` stores them.
+
+And each module lists the known mistakes of its functions with `known(...)`: a
+short name of the mistake, the fix, and a small implementation of the mistake.
+When a check fails, `autograder.diagnosis` looks for the known mistake that
+behaves exactly like the student's code.
 """
 from __future__ import annotations
 
@@ -27,23 +32,63 @@ class Check:
     hidden: bool
     case: str | None  # key into the assignment's reference cases
     run: Callable
+    diagnose: bool = True  # False for slow checks (training): no known-mistake search
+
+
+@dataclass(frozen=True)
+class KnownMistake:
+    """A mistake students make, and how it behaves.
+
+    `code` defines `function` the mistaken way; `title` completes "This is exactly what
+    ... gives."; `fix` says what to change.
+    """
+
+    id: str
+    assignment: str
+    function: str
+    title: str
+    fix: str
+    code: str
+
+    @property
+    def diagnosis(self) -> str:
+        return f"This is exactly what {self.title} gives. {self.fix}"
 
 
 _REGISTRY: dict[str, list[Check]] = {}
+_KNOWN: dict[str, list[KnownMistake]] = {}
 
 
-def check(id: str, *, function: str, points: float, hidden: bool = False, case: str | None = None):
+def _assignment_of(module: str) -> str:
+    name = module.rsplit(".", 1)[1]
+    return next(a for a in ASSIGNMENTS if module_name(a) == name)
+
+
+def check(id: str, *, function: str, points: float, hidden: bool = False, case: str | None = None,
+          diagnose: bool = True):
     """Register the decorated `(student, case)` function as a check of its module's assignment."""
 
     def register(run: Callable) -> Callable:
-        assignment = run.__module__.rsplit(".", 1)[1]
-        assignment = next(a for a in ASSIGNMENTS if module_name(a) == assignment)
+        assignment = _assignment_of(run.__module__)
         _REGISTRY.setdefault(assignment, []).append(
-            Check(id, assignment, function, points, hidden, case, run)
+            Check(id, assignment, function, points, hidden, case, run, diagnose)
         )
         return run
 
     return register
+
+
+def known(id: str, function: str, title: str, fix: str, code: str, *, module: str) -> None:
+    """Register a known mistake of `function` (call it from the checks module: module=__name__)."""
+    assignment = _assignment_of(module)
+    _KNOWN.setdefault(assignment, []).append(
+        KnownMistake(id, assignment, function, title, fix, code.strip() + "\n"))
+
+
+def known_mistakes(assignment: str, function: str | None = None) -> list[KnownMistake]:
+    """The known mistakes of `assignment` (of one function if given), in declaration order."""
+    module(assignment)
+    return [k for k in _KNOWN.get(assignment, []) if function is None or k.function == function]
 
 
 def module(assignment: str):

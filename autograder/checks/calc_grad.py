@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_values, fail
 from autograder.snapshot import tensor_info
 
@@ -41,8 +41,13 @@ def _probe_linear(student, case, times):
     weights = case["weights"].clone().requires_grad_()
     bias = case["bias"].clone().requires_grad_()
     for _ in range(times):
-        student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), lambda xb: xb @ weights + bias)
-    return [tensor_info(weights), tensor_info(bias)]
+        loss = student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), lambda xb: xb @ weights + bias)
+    return [tensor_info(weights), tensor_info(bias), _cut_from_the_model(loss)]
+
+
+def _cut_from_the_model(loss) -> bool:
+    """A returned loss that is a leaf requiring grad was cut from the model (loss.requires_grad = True)."""
+    return isinstance(loss, torch.Tensor) and loss.is_leaf and loss.requires_grad
 
 
 def _probe_module(student, case):
@@ -51,8 +56,8 @@ def _probe_module(student, case):
     with torch.no_grad():
         model.weight.copy_(case["weights"])
         model.bias.copy_(case["bias"])
-    student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), model)
-    return [tensor_info(model.weight), tensor_info(model.bias)]
+    loss = student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), model)
+    return [tensor_info(model.weight), tensor_info(model.bias), _cut_from_the_model(loss)]
 
 
 def _expect_grads(params, case, what, hint):
@@ -60,7 +65,7 @@ def _expect_grads(params, case, what, hint):
         if got.grad is None:
             fail(f"after calc_grad(xb, yb, model) {what}, {name}.grad is None: no gradient was "
                  "computed.", "Call .backward() on the loss, mnist_loss(model(xb), yb).")
-        expect_values(f"after calc_grad(xb, yb, model) {what}, {name}.grad is", got.grad.values,
+        expect_values(f"after calc_grad(xb, yb, model) {what}, {name}.grad holds", got.grad.values,
                       expected, atol=GRAD_ATOL, hint=hint)
 
 
@@ -108,3 +113,50 @@ def _(student, case):
     params = student.probe(_probe_module, case)
     _expect_grads(params, case, "with model = nn.Linear(784, 1)",
                   "Treat model as any callable: model(xb), not a formula with your own weights.")
+
+
+known("squared_error_loss", "calc_grad", "the gradient of a squared error instead of mnist_loss",
+      "Measure the loss with mnist_loss(model(xb), yb): the course's loss, with its sigmoid.", '''
+def calc_grad(xb, yb, model):
+    loss = ((model(xb) - yb) ** 2).mean()
+    loss.backward()
+    return loss
+''', module=__name__)
+known("accuracy_as_loss", "calc_grad",
+      "accuracy used as the loss, with loss.requires_grad = True to silence the error",
+      "Accuracy has no useful gradient (it is flat almost everywhere) and forcing requires_grad "
+      "cuts it from the weights: use mnist_loss(model(xb), yb).", '''
+def calc_grad(xb, yb, model):
+    loss = ((model(xb) > 0).float() == yb).float().mean()
+    loss.requires_grad = True
+    loss.backward()
+    return loss
+''', module=__name__)
+known("no_backward", "calc_grad", "computing the loss without calling backward()",
+      "Call loss.backward(): that is what fills every parameter's .grad.", '''
+def calc_grad(xb, yb, model):
+    return mnist_loss(model(xb), yb)
+''', module=__name__)
+known("zero_grad_inside_calc_grad", "calc_grad", "zeroing the gradients inside calc_grad with model.zero_grad()",
+      "model may be any function, and zeroing is the optimizer's job (step 5): calc_grad only adds "
+      "this batch's gradient.", '''
+def calc_grad(xb, yb, model):
+    model.zero_grad()
+    loss = mnist_loss(model(xb), yb)
+    loss.backward()
+    return loss
+''', module=__name__)
+known("global_training_data", "calc_grad", "the gradient on the global training set instead of the batch given",
+      "Use the arguments xb and yb, not train_x and train_y.", '''
+def calc_grad(xb, yb, model):
+    loss = mnist_loss(model(train_x), train_y)
+    loss.backward()
+    return loss
+''', module=__name__)
+known("sigmoid_before_the_loss", "calc_grad", "a sigmoid applied to the model's output before mnist_loss",
+      "mnist_loss applies the sigmoid itself: pass it the raw scores model(xb).", '''
+def calc_grad(xb, yb, model):
+    loss = mnist_loss(torch.sigmoid(model(xb)), yb)
+    loss.backward()
+    return loss
+''', module=__name__)

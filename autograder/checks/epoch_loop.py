@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_number, expect_values, fail
 from autograder.snapshot import snapshot, tensor_info
 
@@ -104,7 +104,7 @@ def _probe_train_model_on_mnist(student):
     valid_dl = data.batches(mnist.valid_x, mnist.valid_y)
     returned = student.run("train_model", lambda xb: xb @ weights + bias, TRAIN_LR,
                            [weights, bias], dl, valid_dl, TRAIN_EPOCHS)
-    return snapshot(returned)
+    return snapshot(returned), weights.detach().clone(), bias.detach().clone()
 
 
 def _floats(value):
@@ -158,7 +158,7 @@ def _(student, case):
     got = student.probe(_probe_train_epoch, case)
     for name, info, expected in zip(("weights", "bias"), got, case["expected"]):
         expect_values(f"after train_epoch(model, lr={case['lr']}, params, dl) over "
-                      f"{len(case['xs'])} batches, {name} is", info.values, expected,
+                      f"{len(case['xs'])} batches, {name} holds", info.values, expected,
                       hint="For every batch: calc_grad(xb, yb, model), then step(params, lr), "
                            "which zeroes the gradients for the next batch.")
 
@@ -169,7 +169,7 @@ def _(student, case):
     got = student.probe(_probe_train_epoch, case)
     for name, info, expected in zip(("weights", "bias"), got, case["expected"]):
         expect_values(f"after train_epoch(model, lr={case['lr']}, params, dl) over "
-                      f"{len(case['xs'])} batches, {name} is", info.values, expected,
+                      f"{len(case['xs'])} batches, {name} holds", info.values, expected,
                       hint="One calc_grad and one step for each (xb, yb) in dl, in order.")
 
 
@@ -187,8 +187,8 @@ def _(student, case):
 
 @check("train_model_stops_when_patience_runs_out", function="train_model", points=1, hidden=True)
 def _(student, case):
-    script = [0.5, 0.6, 0.6, 0.55, 0.7, 0.6, 0.7, 0.65, 0.9, 0.9]
-    for patience, runs in ((2, 4), (3, 8), (20, 10)):
+    script = [0.5, 0.6, 0.6, 0.55, 0.5, 0.45, 0.7, 0.6, 0.9, 0.9]
+    for patience, runs in ((3, 5), (2, 4), (20, 10)):
         returned, _ = student.probe(_probe_scripted_train_model, script, 10, patience)
         got = _floats(returned)
         if got != script[:runs]:
@@ -199,15 +199,138 @@ def _(student, case):
                  "equal to the best is not an improvement.")
 
 
-@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True)
+@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, diagnose=False)
 def _(student, case):
-    returned = student.probe(_probe_train_model_on_mnist)
+    from autograder import data
+
+    returned, weights, bias = student.probe(_probe_train_model_on_mnist)
     accuracies = _floats(returned)
     call = (f"train_model on the MNIST 2s and 9s (linear model, lr={TRAIN_LR}, "
             f"{TRAIN_EPOCHS} epochs, batches of 256)")
     if not accuracies:
         fail(f"{call} returned {returned.type} {returned.text}; expected a list of accuracies.")
-    if len(accuracies) != TRAIN_EPOCHS or accuracies[-1] < TRAIN_TARGET:
-        fail(f"{call} returned {len(accuracies)} accuracies ending at {accuracies[-1]:.4f}; "
-             f"expected {TRAIN_EPOCHS} of them, ending at {TRAIN_TARGET} or more.",
+    mnist = data.load()  # the grader measures the trained weights itself
+    measured = (((mnist.valid_x @ weights + bias) > 0) == (mnist.valid_y == 1)).float().mean().item()
+    if len(accuracies) != TRAIN_EPOCHS or measured < TRAIN_TARGET:
+        fail(f"{call} returned {len(accuracies)} accuracies, and the trained weights classify "
+             f"{measured:.4f} of the validation images right; expected {TRAIN_EPOCHS} epochs "
+             f"reaching {TRAIN_TARGET} or more.",
              "Check train_epoch and validate_epoch first: they decide what train_model learns.")
+    if abs(accuracies[-1] - measured) > 0.01:
+        fail(f"{call} reported a last accuracy of {accuracies[-1]:.4f}, but its weights classify "
+             f"{measured:.4f} of the validation images right.",
+             "Return what validate_epoch measures after each epoch.")
+
+
+known("no_zeroing_between_batches", "train_epoch",
+      "an epoch that never zeroes the gradients, so every step uses the sum of all gradients so far",
+      "Use step(params, lr), which zeroes them, or zero them yourself after each update.", '''
+def train_epoch(model, lr, params, dl):
+    for xb, yb in dl:
+        calc_grad(xb, yb, model)
+        for p in params:
+            p.data -= lr * p.grad
+''', module=__name__)
+known("one_batch_only", "train_epoch", "an epoch that trains on the first batch only",
+      "Loop over every (xb, yb) in dl, and do not return from inside the loop.", '''
+def train_epoch(model, lr, params, dl):
+    for xb, yb in dl:
+        calc_grad(xb, yb, model)
+        step(params, lr)
+        return
+''', module=__name__)
+known("step_before_gradient", "train_epoch", "a step taken before the gradient is computed",
+      "For each batch: calc_grad first, then step.", '''
+def train_epoch(model, lr, params, dl):
+    for xb, yb in dl:
+        step(params, lr)
+        calc_grad(xb, yb, model)
+''', module=__name__)
+known("threshold_half_without_sigmoid", "batch_accuracy", "a threshold of 0.5 on the raw scores",
+      "Apply the sigmoid before comparing with 0.5 (or compare the raw scores with 0.0).", '''
+def batch_accuracy(preds, yb):
+    return ((preds > 0.5) == (yb == 1)).float().mean().item()
+''', module=__name__)
+known("mean_of_booleans", "batch_accuracy", "the mean of a boolean tensor, which torch refuses",
+      "Convert the agreements to numbers first: (...).float().mean().", '''
+def batch_accuracy(preds, yb):
+    return ((sigmoid(preds) > 0.5) == (yb == 1)).mean().item()
+''', module=__name__)
+known("last_batch_only", "validate_epoch", "the accuracy of the last batch only",
+      "Collect batch_accuracy for every batch of dl, then average them all.", '''
+def validate_epoch(model, dl):
+    for xb, yb in dl:
+        accuracy = batch_accuracy(model(xb), yb)
+    return round(float(accuracy), 4)
+''', module=__name__)
+known("not_rounded", "validate_epoch", "an accuracy that is not rounded",
+      "Return round(accuracy, 4).", '''
+def validate_epoch(model, dl):
+    accuracies = [batch_accuracy(model(xb), yb) for xb, yb in dl]
+    return float(sum(accuracies) / len(accuracies))
+''', module=__name__)
+known("sum_of_accuracies", "validate_epoch", "the sum of the batch accuracies instead of their mean",
+      "Divide by the number of batches.", '''
+def validate_epoch(model, dl):
+    accuracies = [batch_accuracy(model(xb), yb) for xb, yb in dl]
+    return round(float(sum(accuracies)), 4)
+''', module=__name__)
+known("never_stops", "train_model", "a training loop that ignores patience",
+      "Count the epochs since the best accuracy improved, and stop when the count reaches patience.", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    accuracies = []
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracies.append(validate_epoch(model, valid_dl))
+    return accuracies
+''', module=__name__)
+known("stops_at_first_setback", "train_model", "stopping at the first epoch that does not improve",
+      "Wait for patience epochs in a row without a new best before stopping.", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    accuracies, best = [], float("-inf")
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracies.append(validate_epoch(model, valid_dl))
+        if patience is not None and accuracies[-1] <= best:
+            break
+        best = max(best, accuracies[-1])
+    return accuracies
+''', module=__name__)
+known("equal_is_an_improvement", "train_model", "counting an accuracy equal to the best as an improvement",
+      "Only a strictly higher accuracy is a new best (use >, not >=).", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    accuracies, best, stale = [], float("-inf"), 0
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracies.append(validate_epoch(model, valid_dl))
+        if accuracies[-1] >= best:
+            best, stale = accuracies[-1], 0
+        else:
+            stale += 1
+        if patience is not None and stale >= patience:
+            break
+    return accuracies
+''', module=__name__)
+known("patience_off_by_one", "train_model", "stopping one epoch too early (after patience - 1 setbacks)",
+      "Stop when the count of epochs without a new best reaches patience, not patience - 1.", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    accuracies, best, stale = [], float("-inf"), 0
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracies.append(validate_epoch(model, valid_dl))
+        if accuracies[-1] > best:
+            best, stale = accuracies[-1], 0
+        else:
+            stale += 1
+        if patience is not None and stale >= patience - 1:
+            break
+    return accuracies
+''', module=__name__)
+known("returns_the_last_accuracy", "train_model", "returning only the last accuracy instead of the list",
+      "Return the list with one accuracy per epoch.", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracy = validate_epoch(model, valid_dl)
+    return accuracy
+''', module=__name__)

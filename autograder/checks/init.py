@@ -1,7 +1,7 @@
 """Checks of 01_init: init_params(size, std=1.0)."""
 import torch
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_autograd, expect_tensor, expect_tensor_like, fail
 
 
@@ -69,3 +69,38 @@ def _(student, case):
     call = student.call("init_params", seed=case["seed"], size=case["size"], std=case["std"])
     expect_tensor(call, case["expected"], atol=1e-6,
                   hint="Multiply a standard normal draw by std: torch.randn(size) * std.")
+
+
+# Known mistakes of init_params, each with what it looks like and the fix.
+known("requires_grad_before_scaling", "init_params",
+      "asking for gradients before scaling by std (the result is computed, not a leaf)",
+      "Scale first and call requires_grad_() last: (torch.randn(size) * std).requires_grad_().", '''
+def init_params(size, std=1.0):
+    return torch.randn(size).requires_grad_() * std
+''', module=__name__)
+known("uniform_instead_of_normal", "init_params",
+      "a uniform draw in [0, 1) (torch.rand) instead of a normal one",
+      "Use torch.randn, which draws from a normal distribution with mean 0.", '''
+def init_params(size, std=1.0):
+    return (torch.rand(size) * std).requires_grad_()
+''', module=__name__)
+known("ignores_std", "init_params",
+      "a draw that ignores std (its standard deviation is always 1)",
+      "Multiply the draw by std.", '''
+def init_params(size, std=1.0):
+    return torch.randn(size).requires_grad_()
+''', module=__name__)
+known("no_requires_grad", "init_params",
+      "a tensor without requires_grad=True (nothing can learn from it)",
+      "End with .requires_grad_(), so that backward() computes its gradient.", '''
+def init_params(size, std=1.0):
+    return torch.randn(size) * std
+''', module=__name__)
+known("numpy_draw", "init_params",
+      "a NumPy draw (float64, and torch.manual_seed does not control it)",
+      "Draw with torch.randn, which gives float32 and follows torch.manual_seed.", '''
+def init_params(size, std=1.0):
+    import numpy as np
+    return torch.tensor(np.random.randn(*((size,) if isinstance(size, int) else size)) * std,
+                        requires_grad=True)
+''', module=__name__)

@@ -1,7 +1,7 @@
 """Checks of 02_predict: linear1(xb, weights, bias) and raw_accuracy(preds, targets)."""
 import torch
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import (expect_autograd, expect_grad, expect_number, expect_tensor,
                                 expect_tensor_like, expect_unchanged, fail)
 
@@ -96,3 +96,40 @@ def _(student, case):
     expect_number(call, case["expected"],
                   hint="These scores are all between -0.45 and 0.45: the threshold on raw scores "
                        "is 0.0, not 0.5 (0.5 is the threshold after a sigmoid).")
+
+
+known("no_bias", "linear1", "the scores without the bias",
+      "Add the bias after the product: xb @ weights + bias.", '''
+def linear1(xb, weights, bias):
+    return xb @ weights
+''', module=__name__)
+known("scalar_sum", "linear1", "one number for the whole batch (everything summed) instead of a score per image",
+      "Keep one score per row: xb @ weights gives an (N, 1) column.", '''
+def linear1(xb, weights, bias):
+    return (xb * weights.T).sum() + bias
+''', module=__name__)
+known("sigmoid_in_the_model", "linear1", "the scores already squashed by a sigmoid",
+      "linear1 returns raw scores; the sigmoid belongs in the loss (step 3), not in the model.", '''
+def linear1(xb, weights, bias):
+    return torch.sigmoid(xb @ weights + bias)
+''', module=__name__)
+known("flat_scores", "linear1", "a flat vector of N scores instead of an (N, 1) column",
+      "Do not flatten: keep xb @ weights + bias as it is, shape (N, 1).", '''
+def linear1(xb, weights, bias):
+    return (xb @ weights).view(-1) + bias
+''', module=__name__)
+known("threshold_half_on_raw_scores", "raw_accuracy", "a threshold of 0.5 on raw scores",
+      "Raw scores are split at 0.0 (0.5 is the threshold after a sigmoid): use preds > 0.0.", '''
+def raw_accuracy(preds, targets):
+    return ((preds > 0.5) == (targets == 1)).float().mean().item()
+''', module=__name__)
+known("count_instead_of_fraction", "raw_accuracy", "the number of right answers instead of their fraction",
+      "Take the .mean() of the agreements, not their .sum().", '''
+def raw_accuracy(preds, targets):
+    return ((preds > 0.0) == (targets == 1)).float().sum().item()
+''', module=__name__)
+known("accuracy_upside_down", "raw_accuracy", "the fraction of wrong answers",
+      "Count the rows where the verdict agrees with the label: (preds > 0.0) == (targets == 1).", '''
+def raw_accuracy(preds, targets):
+    return ((preds > 0.0) != (targets == 1)).float().mean().item()
+''', module=__name__)

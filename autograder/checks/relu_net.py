@@ -4,7 +4,7 @@ import contextlib
 import torch
 from torch import nn
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_grad, expect_tensor, expect_values, fail
 from autograder.snapshot import snapshot
 
@@ -167,16 +167,81 @@ def _probe_fit_on_mnist(student):
         if hasattr(learn, "no_bar"):  # present once fastai's progress bars are imported
             quiet.enter_context(learn.no_bar())
         learn.fit(FIT_EPOCHS, FIT_LR)
-    with torch.no_grad():
-        preds = model(mnist.valid_x)
-    return ((preds > 0) == (mnist.valid_y == 1)).float().mean().item()
+    return [p.detach().clone() for p in model.parameters()]
 
 
-@check("make_learner_trains_the_relu_net", function="make_learner", points=2, hidden=True)
+@check("make_learner_trains_the_relu_net", function="make_learner", points=2, hidden=True, diagnose=False)
 def _(student, case):
-    accuracy = student.probe(_probe_fit_on_mnist)
+    from autograder import data
+
+    w1, b1, w2, b2 = student.probe(_probe_fit_on_mnist)
+    mnist = data.load()  # the grader measures the trained network itself
+    preds = (mnist.valid_x @ w1.T + b1).clamp(min=0) @ w2.T + b2
+    accuracy = ((preds > 0) == (mnist.valid_y == 1)).float().mean().item()
     if accuracy < FIT_TARGET:
         fail(f"make_learner(dls, model) with model = a 784-30-1 ReLU net, after fit({FIT_EPOCHS}, "
              f"{FIT_LR}) on the 2s and 9s, reaches a validation accuracy of {accuracy:.4f}; "
              f"expected {FIT_TARGET} or more.",
              "Check the optimizer (SGD) and the loss (mnist_loss) you give the Learner.")
+
+
+known("no_relu", "simple_net", "two linear layers with nothing between them",
+      "Apply the ReLU to the hidden layer: (xb @ w1 + b1).max(tensor(0.0)).", '''
+def simple_net(xb, w1, b1, w2, b2):
+    return (xb @ w1 + b1) @ w2 + b2
+''', module=__name__)
+known("min_instead_of_max", "simple_net", "min(x, 0) instead of max(x, 0)",
+      "The ReLU keeps the positives: use .max(tensor(0.0)) (or .clamp(min=0)).", '''
+def simple_net(xb, w1, b1, w2, b2):
+    return (xb @ w1 + b1).min(torch.tensor(0.0)) @ w2 + b2
+''', module=__name__)
+known("sigmoid_activation", "simple_net", "a sigmoid between the layers instead of a ReLU",
+      "This step's activation is the ReLU, max(x, 0).", '''
+def simple_net(xb, w1, b1, w2, b2):
+    return torch.sigmoid(xb @ w1 + b1) @ w2 + b2
+''', module=__name__)
+known("relu_on_the_output", "simple_net", "a ReLU on the output as well",
+      "Only the hidden layer goes through the ReLU; the output is a raw score, negative for a 9.", '''
+def simple_net(xb, w1, b1, w2, b2):
+    return ((xb @ w1 + b1).max(torch.tensor(0.0)) @ w2 + b2).max(torch.tensor(0.0))
+''', module=__name__)
+known("hidden_size_ignored", "make_simple_net", "a network whose hidden layer is always 30 wide",
+      "Use n_hidden for both layers: nn.Linear(784, n_hidden) and nn.Linear(n_hidden, 1).", '''
+def make_simple_net(n_hidden=30):
+    return nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1))
+''', module=__name__)
+known("module_without_relu", "make_simple_net", "two nn.Linear layers with no nn.ReLU between them",
+      "Put nn.ReLU() between the two linear layers.", '''
+def make_simple_net(n_hidden=30):
+    return nn.Sequential(nn.Linear(784, n_hidden), nn.Linear(n_hidden, 1))
+''', module=__name__)
+known("module_sigmoid_activation", "make_simple_net", "nn.Sigmoid() between the layers instead of nn.ReLU()",
+      "This step's activation is nn.ReLU().", '''
+def make_simple_net(n_hidden=30):
+    return nn.Sequential(nn.Linear(784, n_hidden), nn.Sigmoid(), nn.Linear(n_hidden, 1))
+''', module=__name__)
+known("two_outputs", "make_simple_net", "an output layer with 2 units instead of 1",
+      "One raw score per image: the last layer is nn.Linear(n_hidden, 1).", '''
+def make_simple_net(n_hidden=30):
+    return nn.Sequential(nn.Linear(784, n_hidden), nn.ReLU(), nn.Linear(n_hidden, 2))
+''', module=__name__)
+known("mse_loss_in_learner", "make_learner", "a Learner with a squared-error loss instead of mnist_loss",
+      "Pass loss_func=mnist_loss.", '''
+def make_learner(dls, model):
+    return Learner(dls, model, opt_func=SGD, loss_func=nn.MSELoss(), metrics=batch_accuracy)
+''', module=__name__)
+known("adam_instead_of_sgd", "make_learner", "a Learner with fastai's default optimizer (Adam) instead of SGD",
+      "Pass opt_func=SGD.", '''
+def make_learner(dls, model):
+    return Learner(dls, model, loss_func=mnist_loss, metrics=batch_accuracy)
+''', module=__name__)
+known("no_metrics", "make_learner", "a Learner without the batch_accuracy metric",
+      "Pass metrics=batch_accuracy.", '''
+def make_learner(dls, model):
+    return Learner(dls, model, opt_func=SGD, loss_func=mnist_loss)
+''', module=__name__)
+known("arguments_swapped", "make_learner", "a Learner given the model where the data go",
+      "Learner takes the DataLoaders first, then the model: Learner(dls, model, ...).", '''
+def make_learner(dls, model):
+    return Learner(model, dls, opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
+''', module=__name__)

@@ -3,7 +3,7 @@ import contextlib
 
 import torch
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_grad, expect_tensor, expect_unchanged, fail
 
 
@@ -122,3 +122,57 @@ def _record_builtin_sigmoids(used: list):
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
+
+
+known("sigmoid_sign_error", "sigmoid", "1 / (1 + exp(x)), with the sign of x flipped",
+      "The exponent is -x: 1 / (1 + torch.exp(-x)).", '''
+def sigmoid(x):
+    return 1 / (1 + torch.exp(x))
+''', module=__name__)
+known("sigmoid_with_math_exp", "sigmoid", "math.exp, which takes one number, not a tensor",
+      "Use torch.exp, which works element-wise on a whole tensor.", '''
+def sigmoid(x):
+    import math
+    return 1 / (1 + math.exp(-x))
+''', module=__name__)
+known("sigmoid_without_the_one", "sigmoid", "1 / exp(-x), with the 1 + missing",
+      "The denominator is 1 + exp(-x).", '''
+def sigmoid(x):
+    return 1 / torch.exp(-x)
+''', module=__name__)
+known("loss_without_sigmoid", "mnist_loss", "the loss computed on raw scores, without the sigmoid",
+      "Apply sigmoid to predictions first, so that every prediction is between 0 and 1.", '''
+def mnist_loss(predictions, targets):
+    return torch.where(targets == 1, 1 - predictions, predictions).mean()
+''', module=__name__)
+known("branches_swapped", "mnist_loss", "the loss with its two branches swapped",
+      "Where the target is 1 the distance is 1 - p; where it is 0 it is p.", '''
+def mnist_loss(predictions, targets):
+    predictions = sigmoid(predictions)
+    return torch.where(targets == 1, predictions, 1 - predictions).mean()
+''', module=__name__)
+known("sum_instead_of_mean", "mnist_loss", "the sum of the distances instead of their mean",
+      "Take the .mean(), so the loss does not grow with the batch size.", '''
+def mnist_loss(predictions, targets):
+    predictions = sigmoid(predictions)
+    return torch.where(targets == 1, 1 - predictions, predictions).sum()
+''', module=__name__)
+known("sigmoid_twice", "mnist_loss", "the sigmoid applied twice",
+      "Squash the raw scores once: if your model already applies a sigmoid, do not apply it again here.", '''
+def mnist_loss(predictions, targets):
+    predictions = sigmoid(sigmoid(predictions))
+    return torch.where(targets == 1, 1 - predictions, predictions).mean()
+''', module=__name__)
+known("flattened_targets", "mnist_loss",
+      "flattened targets against (N, 1) predictions, which broadcasting turns into an (N, N) table",
+      "Keep targets and predictions the same shape, (N, 1): do not flatten or squeeze one of them.", '''
+def mnist_loss(predictions, targets):
+    predictions = sigmoid(predictions)
+    return torch.where(targets.view(-1) == 1, 1 - predictions, predictions).mean()
+''', module=__name__)
+known("loss_as_python_number", "mnist_loss", "a Python number (.item()) instead of a tensor",
+      "Return the 0-dim tensor itself: backward() needs it, and .item() cuts it from the gradients.", '''
+def mnist_loss(predictions, targets):
+    predictions = sigmoid(predictions)
+    return torch.where(targets == 1, 1 - predictions, predictions).mean().item()
+''', module=__name__)

@@ -1,7 +1,7 @@
 """Checks of 05_step: step(params, lr) and BasicOptim(params, lr)."""
 import torch
 
-from autograder.checks import check
+from autograder.checks import check, known
 from autograder.compare import expect_values, fail
 from autograder.snapshot import tensor_info
 
@@ -66,7 +66,7 @@ def _expect_updated(got, case, what):
                  "change the tensor itself, e.g. p.data -= lr * p.grad (or p -= ... inside "
                  "torch.no_grad()).")
         hint = _step_hint(info.values, before, grad, lr)
-        expect_values(f"after {what} with lr={lr}, {name} is", info.values, expected, hint=hint)
+        expect_values(f"after {what} with lr={lr}, {name} holds", info.values, expected, hint=hint)
 
 
 def _step_hint(got, before, grad, lr):
@@ -134,5 +134,94 @@ def _(student, case):
     hint = ("model.parameters() is a generator: it can be iterated once. Keep the parameters "
             "as a list in __init__ (self.params = list(params)).")
     for name, info, expected in zip(NAMES, got, case["expected"]):
-        expect_values(f"BasicOptim(a generator of params, lr={case['lr']}), stepped twice: {name} is",
+        expect_values(f"BasicOptim(a generator of params, lr={case['lr']}), stepped twice: {name} holds",
                       info.values, expected, hint=hint)
+
+
+known("new_tensor_instead_of_update", "step",
+      "making a new tensor (p = p - lr * p.grad, or a new one in the list) instead of changing the parameter",
+      "That only gives a name or a list slot a new tensor; the model's parameter never moves. Change "
+      "it in place: p.data -= lr * p.grad (or p -= lr * p.grad inside torch.no_grad()).", '''
+def step(params, lr):
+    for p in params:
+        p = p - lr * p.grad
+''', module=__name__)
+known("no_zeroing", "step", "an update that never resets the gradients",
+      "After updating, zero each gradient (p.grad.zero_() or p.grad = None), or the next batch's "
+      "gradient is added to this one.", '''
+def step(params, lr):
+    for p in params:
+        p.data -= lr * p.grad
+''', module=__name__)
+known("zero_before_update", "step", "zeroing the gradient before using it",
+      "Update first, then zero: a zeroed gradient moves nothing.", '''
+def step(params, lr):
+    for p in params:
+        p.grad.zero_()
+        p.data -= lr * p.grad
+''', module=__name__)
+known("gradient_ascent", "step", "a step uphill (p + lr * p.grad)",
+      "Move against the gradient: p - lr * p.grad.", '''
+def step(params, lr):
+    for p in params:
+        p.data += lr * p.grad
+        p.grad.zero_()
+''', module=__name__)
+known("ignores_lr", "step", "a step that ignores the learning rate (p - p.grad)",
+      "Scale the gradient by lr: p - lr * p.grad.", '''
+def step(params, lr):
+    for p in params:
+        p.data -= p.grad
+        p.grad.zero_()
+''', module=__name__)
+known("update_under_autograd", "step",
+      "an in-place update of a parameter while autograd is recording",
+      "Do the update where autograd does not record it: p.data -= lr * p.grad, or inside "
+      "with torch.no_grad():.", '''
+def step(params, lr):
+    for p in params:
+        p -= lr * p.grad
+        p.grad.zero_()
+''', module=__name__)
+known("stores_the_generator", "BasicOptim", "keeping params as given, a generator that runs out after one pass",
+      "Keep a list: self.params = list(params).", '''
+class BasicOptim:
+    def __init__(self, params, lr):
+        self.params, self.lr = params, lr
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+''', module=__name__)
+known("optimizer_ignores_lr", "BasicOptim", "an optimizer whose step ignores the learning rate",
+      "Scale by self.lr: p.data -= self.lr * p.grad.", '''
+class BasicOptim:
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def step(self):
+        for p in self.params:
+            p.data -= p.grad
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+''', module=__name__)
+known("optimizer_zero_grad_does_nothing", "BasicOptim", "a zero_grad that leaves the gradients as they are",
+      "Reset every gradient in zero_grad: p.grad = None, or p.grad.zero_().", '''
+class BasicOptim:
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad
+''', module=__name__)

@@ -1,0 +1,48 @@
+"""nbgrader's autograde, with the student's code run in the sandbox instead of a kernel.
+
+`SandboxedExecute` takes the place of nbgrader's `Execute` preprocessor (see
+nbgrader_config.py). It grades the notebook with `grade_isolated`: the student's
+cells run in a locked-down worker, the checks compare here. Then each test cell
+receives what `grade()` would print and, as its result, the points earned, so
+nbgrader's own SaveAutoGrades records them. Whatever the student's code does to
+its interpreter, it cannot change a score; demonstration cells do not run.
+"""
+from __future__ import annotations
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float
+
+from autograder.feedback import verdict
+from autograder.runner import grade_isolated
+from autograder.sandbox import Limits
+from autograder.submission import notebook_cells
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    check_seconds = Float(Limits.check_seconds, help="Seconds one check may take.").tag(config=True)
+    submission_seconds = Float(Limits.submission_seconds,
+                               help="Seconds all the checks of one notebook may take.").tag(config=True)
+    memory_gib = Float(Limits.memory_bytes / 2**30,
+                       help="Memory the student's code may use, in GiB.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        limits = Limits(check_seconds=self.check_seconds, submission_seconds=self.submission_seconds,
+                        memory_bytes=int(self.memory_gib * 2**30))
+        results = {r.id: r for r in grade_isolated(assignment, notebook_cells(nb, "your notebook"), limits)}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                result = results.get(meta.get("grade_id"))
+                cell.outputs = _outputs(result, meta.get("grade_id"))
+        return nb, resources
+
+
+def _outputs(result, grade_id):
+    if result is None:
+        return [nbformat.v4.new_output("error", ename="UnknownCheck", evalue=str(grade_id),
+                                       traceback=[f"{grade_id} is not a check of this assignment"])]
+    return [nbformat.v4.new_output("stream", name="stdout", text=verdict(result) + "\n"),
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(result.points))},
+                                   execution_count=None)]

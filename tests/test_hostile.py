@@ -1,0 +1,82 @@
+"""Broken and hostile submissions: bounded, scored for what works, nothing tampered, nothing leaked."""
+import hashlib
+from pathlib import Path
+
+import pytest
+
+import hostile
+from autograder import course
+from autograder.assignments import ASSIGNMENTS
+from autograder.checks import checks_for
+
+PACKAGE = Path(hostile.__file__).resolve().parent.parent / "autograder"
+
+
+def fingerprints():
+    """A hash of every file of the autograder package, the reference tensors included."""
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(PACKAGE.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def before():
+    return fingerprints()
+
+
+@pytest.fixture(scope="module")
+def by_nbgrader(before, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    return folder, hostile.grade_nbgrader(hostile.CASES, folder)
+
+
+@pytest.mark.parametrize("case", hostile.CASES, ids=[c.name for c in hostile.CASES])
+def test_the_command_line_scores_what_works_and_says_what_broke(case, before, tmp_path):
+    outcome = hostile.grade_cli(case, tmp_path)
+    expected = case.expected_nb if case.notebook_only else case.fails_py
+    assert outcome.failed == expected
+    assert (outcome.score < outcome.max_score) == bool(expected)
+    assert outcome.exit_code == (2 if case.raw_notebook else 1 if expected else 0)
+    if case.says:
+        assert any(case.says in m for m in outcome.messages), outcome.messages
+
+
+@pytest.mark.parametrize("case", hostile.CASES, ids=[c.name for c in hostile.CASES])
+def test_nbgrader_autograde_scores_what_works_and_says_what_broke(case, by_nbgrader):
+    _, outcomes = by_nbgrader
+    outcome = outcomes[case.name]
+    assert outcome.failed == case.expected_nb
+    if case.says and case.expected_nb and not case.raw_notebook:
+        assert any(case.says in m for m in outcome.messages), outcome.messages
+
+
+def test_a_notebook_nbgrader_cannot_read_is_recorded_not_lost(by_nbgrader):
+    folder, outcomes = by_nbgrader
+    broken = next(c for c in hostile.CASES if c.raw_notebook)
+    assert outcomes[broken.name].score == 0
+    assert not (folder / "course" / "autograded" / hostile._slug(broken)).exists()
+    assert any("error" in m.lower() and hostile._slug(broken) in m for m in outcomes[broken.name].messages)
+
+
+def test_grading_changed_no_file_of_the_autograder(before, by_nbgrader):
+    for case in hostile.CASES:
+        if "writes over" in case.name:
+            hostile.grade_cli(case, by_nbgrader[0])
+    assert fingerprints() == before
+
+
+def test_no_solution_and_no_hidden_test_reaches_a_file_students_get(by_nbgrader):
+    folder, _ = by_nbgrader
+    given = [p for p in (folder / "course" / "feedback").rglob("*.html")]
+    given += [p for p in course.RELEASE.rglob("*.ipynb")]
+    assert given
+    secrets = set()
+    for assignment in ASSIGNMENTS:
+        secrets |= {f'grade("{c.id}"' for c in checks_for(assignment) if c.hidden}
+        secrets.add("BEGIN HIDDEN TESTS")
+        secrets.add("BEGIN SOLUTION")
+    import html
+
+    for path in given:
+        text = html.unescape(path.read_text())
+        for secret in secrets:
+            assert secret not in text, (path, secret)
