@@ -50,6 +50,7 @@ class Case:
     tamper: object = None  # notebook cells -> notebook cells, for notebook-only cases
     raw_notebook: str | None = None  # the notebook file's text, for an unreadable one
     notebook_only: bool = False
+    needs_root: bool = False  # file protection: the grader becomes `nobody` only when run as root
 
     @property
     def expected_nb(self) -> frozenset[str]:
@@ -199,7 +200,7 @@ CASES = [
                     f.write(b"gone")
             except OSError:
                 pass
-    """)),
+    """), needs_root=True),
     Case("reads the hidden references and the solutions to copy the answer", loss=loss(f"""
         try:
             cases = torch.load({str(REFS / "hidden" / "03_sigmoid_loss.pt")!r})
@@ -211,7 +212,7 @@ CASES = [
             return solutions.sigmoid_loss.mnist_loss(predictions, targets)
         except Exception:
             return torch.tensor(0.5)
-    """), fails_py=VALUES),
+    """), fails_py=VALUES, needs_root=True),
     Case("test cells deleted", tamper=_delete_tests, notebook_only=True),
     Case("test cells deleted, with a mistake", loss=loss(WRONG_LOSS), tamper=_delete_tests,
          fails_py=VALUES, notebook_only=True),
@@ -288,8 +289,9 @@ def grade_nbgrader(cases: list[Case], folder: Path) -> dict[str, Outcome]:
             nb = nbformat.read(autograded, as_version=4)
             messages = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells
                         if c.cell_type == "code" and c.outputs]
+            messages = [m for m in messages if m.startswith("✗")] or messages
         else:  # nbgrader could not process it: its log is the record
-            messages = [line for line in log.splitlines() if _slug(case) in line]
+            messages = [line for line in log.splitlines() if _slug(case) in line and "ERROR" in line]
             failed = ALL
         outcomes[case.name] = Outcome(failed, sum(scores.values()), 10.0, messages, seconds)
     return outcomes
