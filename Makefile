@@ -1,7 +1,7 @@
 # Every target goes through tasks.py, which creates .venv on first use.
 PYTHON ?= python3.11
 
-.PHONY: demo test references release mistakes hostile
+.PHONY: demo test references release mistakes hostile bench
 demo:
 	$(PYTHON) tasks.py demo
 test:
@@ -14,3 +14,5 @@ mistakes:
 	$(PYTHON) tasks.py mistakes
 hostile:
 	$(PYTHON) tasks.py hostile
+bench:
+	$(PYTHON) tasks.py bench

@@ -8,6 +8,7 @@
     python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
     python3.11 tasks.py mistakes     the report on the catalogue of student mistakes
     python3.11 tasks.py hostile      the report on the corpus of broken and hostile submissions
+    python3.11 tasks.py bench        nbgrader autograde against `python -m autograder grade`, timed
     python3.11 tasks.py lab          JupyterLab on the student notebooks of release/
 
 Extra arguments go to the task (`python3.11 tasks.py test -k data`).
@@ -31,6 +32,7 @@ TASKS = {
     "release": ["-m", "autograder", "release"],
     "mistakes": ["tests/catalog.py"],
     "hostile": ["tests/hostile.py"],
+    "bench": ["tests/bench.py"],
     "lab": ["-m", "jupyterlab", "release"],
 }
 

@@ -4,6 +4,7 @@
     python -m autograder references [--check]             rebuild (or verify) the reference tensors
     python -m autograder release                          regenerate release/ from source/ with nbgrader
     python -m autograder run-notebooks source|release     run every notebook top to bottom, timed
+    python -m autograder grade [ASSIGNMENT] [--jobs N]    grade a whole nbgrader course in parallel
     python -m autograder demo                             the main job: references, release, a demo class
 
 `check` exits 0 when every check passed, 1 when some failed (a submission that
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     run_parser = commands.add_parser("run-notebooks", help="run the source or release notebooks, timed")
     run_parser.add_argument("which", choices=["source", "release"])
+    class_parser = commands.add_parser(
+        "grade", help="grade every submission of an nbgrader course in parallel, into its gradebook")
+    class_parser.add_argument("assignment", nargs="?", help="one assignment (default: all of them)")
+    class_parser.add_argument("--course", default=".", help="the nbgrader course folder (default: here)")
+    class_parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
+                              help="grading processes on this machine (default: one per core, %(default)s)")
+    class_parser.add_argument("--scheduler", metavar="ADDRESS",
+                              help="send the jobs to this Dask scheduler (tcp://host:8786) instead")
+    class_parser.add_argument("--force", action="store_true",
+                              help="grade again submissions already autograded (as nbgrader's --force)")
     demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
     demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
@@ -59,12 +71,22 @@ def main(argv: list[str] | None = None) -> int:
             write_release()
             print("release/ regenerated from source/")
             return 0
+        if args.command == "grade":
+            from autograder import class_grading
+
+            return class_grading.main(args)
         if args.command == "run-notebooks":
             return run_notebooks(args.which)
         return demo(Path(args.folder))
     except (UnknownAssignment, SubmissionError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 2
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
 
 
 def grade_file(assignment: str, path: str | Path, limits: Limits = Limits()) -> list[Result]:

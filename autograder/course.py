@@ -127,6 +127,34 @@ def cell_scores(course: Path, student: str, assignment: str) -> dict[str, float]
                 if grade.cell.cell_type == "code"}
 
 
+def gradebook_scores(course: Path) -> dict[tuple[str, str, str], float]:
+    """Every autograded score in the course's gradebook: (student, assignment, grade id) -> score."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.cell.cell_type == "code":
+                            scores[submission.student.id, assignment.name, grade.name] = grade.score
+    return scores
+
+
+def autograded_outputs(course: Path) -> dict[tuple[str, str, str], str]:
+    """What each test cell of each autograded notebook shows: (student, assignment, grade id) -> text."""
+    shown = {}
+    for path in sorted((course / "autograded").glob("*/*/*.ipynb")):
+        student, assignment = path.parent.parent.name, path.parent.name
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and grade_id:
+                shown[student, assignment, grade_id] = "".join(
+                    o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+    return shown
+
+
 def run_notebook(path: Path, timeout: float = 300):
     """Execute a notebook top to bottom, as a student's Run All would; stop at an error.
 

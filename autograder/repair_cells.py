@@ -12,6 +12,7 @@ OverwriteCells then restores deleted test cells as usual.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -21,7 +22,7 @@ from autograder import course
 
 class RepairCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
-        released = _released_cells(resources["nbgrader"]["assignment"])
+        released = released_cells(resources["nbgrader"]["assignment"])
         seen = set()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader")
@@ -46,6 +47,8 @@ class RepairCells(NbGraderPreprocessor):
         return nb, resources
 
 
-def _released_cells(assignment: str) -> dict:
+@lru_cache(maxsize=None)
+def released_cells(assignment: str) -> dict:
+    """The release notebook's graded and locked cells, by grade id (read once per process)."""
     notebook = nbformat.read(course.notebook_path(course.RELEASE, assignment), as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells if "nbgrader" in c.metadata}

@@ -88,15 +88,18 @@ def run_checks(assignment: str, namespace: dict, *, hidden: bool = True,
 
 
 def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits = Limits(), *,
-                   hidden: bool = True, ids: tuple[str, ...] | None = None) -> list[Result]:
+                   hidden: bool = True, ids: tuple[str, ...] | None = None, zygote=None,
+                   timing: dict | None = None) -> list[Result]:
     """Every check of `assignment` on the student's code `cells` ((name, source) pairs), the
     code running in a sandboxed worker, each check within limits.check_seconds and all of
-    them within limits.submission_seconds."""
+    them within limits.submission_seconds. zygote: fork the worker from this warm
+    autograder.zygote.Zygote instead of starting a new Python. timing: receives
+    "work_seconds", the time the worker spent running the student's code for the checks."""
     chosen = _chosen(assignment, hidden, None, ids)
     cases = {hidden: _cases(assignment, hidden) for hidden in {c.hidden for c in chosen}}
     submission = Deadline.within(limits.submission_seconds)
     results = []
-    with Sandbox(assignment, cells, limits, submission) as sandbox:
+    with Sandbox(assignment, cells, limits, submission, zygote) as sandbox:
         try:
             sandbox.start()  # load the submission before the first check's time starts
         except Fatal:
@@ -108,6 +111,8 @@ def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits
                 continue
             student = SandboxStudent(sandbox, Deadline.within(limits.check_seconds, submission), c.function)
             results.append(run_check(c, student, cases[c.hidden]))
+        if timing is not None:
+            timing["work_seconds"] = sandbox.work_seconds
     return results
 
 

@@ -21,6 +21,7 @@ from autograder import transport
 from autograder.student import Call, StudentError, call_text
 
 REPO = Path(__file__).resolve().parent.parent
+STUDENT_WORK = ("run_cell", "call", "probe")  # requests that run the student's code
 PRIVATE = (REPO / "solutions", REPO / "autograder" / "references" / "hidden")
 
 
@@ -69,11 +70,14 @@ class Sandbox:
     the rest still load. `deadline` bounds everything this submission may take.
     """
 
-    def __init__(self, assignment: str, cells: list[tuple[str, str]], limits: Limits, deadline: Deadline):
+    def __init__(self, assignment: str, cells: list[tuple[str, str]], limits: Limits, deadline: Deadline,
+                 zygote=None):
         self.assignment, self.cells, self.limits, self.deadline = assignment, cells, limits, deadline
-        self.process: subprocess.Popen | None = None
+        self.zygote = zygote  # an autograder.zygote.Zygote to fork warm workers from, or None
+        self.process = None  # subprocess.Popen, or zygote.Forked: a .pid and a .wait()
         self.problems: dict[int, str] = {}  # cell index -> what went wrong in it
         self.skipped: set[int] = set()  # cells that timed out or ended the worker
+        self.work_seconds = 0.0  # spent running the student's cells and answering the checks
 
     def __enter__(self):
         return self
@@ -90,10 +94,13 @@ class Sandbox:
         protect_private_files()
         from_grader, to_worker = os.pipe()  # (read end, write end)
         from_worker, to_grader = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(from_grader), str(to_grader)],
-            pass_fds=(from_grader, to_grader), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True, cwd="/", env=_worker_env())
+        if self.zygote is not None:
+            self.process = self.zygote.spawn(from_grader, to_grader)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.worker", str(from_grader), str(to_grader)],
+                pass_fds=(from_grader, to_grader), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, cwd="/", env=worker_env())
         os.close(from_grader)
         os.close(to_grader)
         self.write, self.read = to_worker, from_worker
@@ -127,6 +134,7 @@ class Sandbox:
 
     def _exchange(self, message: dict, what: str, deadline: Deadline) -> dict:
         """Send `message` and return the worker's reply; Fatal if it times out, dies or breaks."""
+        sent = time.perf_counter()
         try:
             transport.send(self.write, message)
             reply = transport.receive(self.read, deadline.at)
@@ -138,6 +146,9 @@ class Sandbox:
             how = self.stop()
             raise Fatal(f"{what} ended the grading process ({how}): does it call os._exit, crash "
                         "Python, or use more memory than allowed?") from None
+        finally:
+            if message.get("op") in STUDENT_WORK:
+                self.work_seconds += time.perf_counter() - sent
         if "internal" in reply:
             self.stop()
             raise Fatal(f"{what} broke the grading process ({reply['internal']}).")
@@ -164,7 +175,8 @@ def _seconds(deadline: "Deadline") -> str:
     return f"{deadline.seconds:g} s"
 
 
-def _worker_env() -> dict:
+def worker_env() -> dict:
+    """The environment of a worker (and of a zygote): nothing of the grader's but paths and locale."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "FASTAI_HOME",
                                                           "MNIST_PNG_TGZ", "HOME")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"

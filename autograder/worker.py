@@ -51,10 +51,10 @@ time timeit traceback types typing unittest uuid warnings weakref ctypes numpy n
 torch torch.nn torch.nn.functional torch.optim torch.autograd matplotlib matplotlib.pyplot""".split()
 
 
-def prepare(assignment: str) -> dict:
-    """Everything imported and loaded before the lock-down; the student's starting namespace."""
+def warm_up(assignments) -> None:
+    """Import and load, once, everything the checks of `assignments` need in a worker: the
+    usual modules, the checks, the data, fastai. Nothing secret: no solution is imported here."""
     from autograder import checks, data, transport
-    from autograder.submission import provided
 
     for name in PRELOADED:
         importlib.import_module(name)
@@ -62,21 +62,46 @@ def prepare(assignment: str) -> dict:
     import torch
 
     torch.save({"x": torch.zeros(1)}, io.BytesIO())  # its first use imports more of the library
-
-    checks.module(assignment)  # the probes and known mistakes of this assignment
-    namespace = provided(assignment)
+    for assignment in assignments:
+        checks.module(assignment)  # the probes and known mistakes of this assignment
+        if assignment == "07_relu_net":
+            for name in ("fastai.data.load", "fastai.data.core", "fastai.learner", "fastai.optimizer"):
+                importlib.import_module(name)
     try:
         data.load()  # read as the current user; kept in memory for the probes and the notebooks
     except data.DataUnavailable:
         pass  # the checks that need the images will say so
-    if assignment == "07_relu_net":
-        importlib.import_module("fastai.data.load")
-        importlib.import_module("fastai.data.core")
+
+
+def prepare(assignment: str) -> dict:
+    """The student's starting namespace, everything it needs loaded (before the lock-down, while
+    the solutions of the earlier steps can still be read)."""
+    from autograder.submission import provided
+
+    warm_up([assignment])  # instant in a worker forked from a warm zygote
+    namespace = provided(assignment)
+    reseed()
     return namespace
 
 
+def reseed() -> None:
+    """The same random state for every submission, however its worker was started: top-level
+    randomness in a student's cells then gives the same grade every time."""
+    import random
+
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+    np.random.seed(0)
+    random.seed(0)
+
+
 def lock_down(memory_limit: int, output_limit: int) -> CappedText:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    """memory_limit: the bytes the student's code may add to what the worker already maps
+    (so a worker forked from a zygote that loaded more leaves the student the same room)."""
+    allowed = _mapped_bytes() + memory_limit
+    resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if os.geteuid() == 0:
         os.setgroups([])
@@ -87,6 +112,15 @@ def lock_down(memory_limit: int, output_limit: int) -> CappedText:
     os.dup2(null, 2)
     sys.stdout = sys.stderr = printed = CappedText(output_limit)
     return printed
+
+
+def _mapped_bytes() -> int:
+    """The address space this process maps now (VmSize)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 class Worker:

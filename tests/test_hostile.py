@@ -87,3 +87,17 @@ def test_no_solution_and_no_hidden_test_reaches_a_file_students_get(by_nbgrader)
         text = html.unescape(path.read_text())
         for secret in secrets:
             assert secret not in text, (path, secret)
+
+
+def test_the_parallel_command_gives_nbgraders_scores_and_notebooks(by_nbgrader):
+    from test_class_grading import assert_same_grading, grade_command, twin
+
+    nbgrader_course = by_nbgrader[0] / "course"
+    folder = twin(nbgrader_course, "parallel")
+    done = grade_command(folder, hostile.ASSIGNMENT, "--jobs", "2")
+    # the notebook that is not JSON: nbgrader cannot read it, and the command says so
+    broken = hostile._slug(next(c for c in hostile.CASES if c.raw_notebook))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"nbgrader could not grade 1 notebook: {broken}/{hostile.ASSIGNMENT}" in done.stdout, done.stdout
+    assert f"{len(hostile.CASES) - 1} from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+    assert_same_grading(nbgrader_course, folder)

@@ -1,0 +1,198 @@
+"""Benchmark: a synthetic class graded by `nbgrader autograde` and by `python -m autograder grade`.
+
+    python3.11 tasks.py bench [--students 30] [--jobs N]      (or: make bench)
+
+The class: every student submits all seven assignments, one of five kinds, in turn:
+  correct    the course's solutions (with the student's name in a comment: no two alike)
+  mistaken   a known mistake, a different one from student to student
+  tampered   a known mistake, and the test cells that would catch it edited or deleted
+  blank      the release, untouched
+  slow       the solutions, plus a cell of their own that computes for about a second,
+             and a cell tagged "demo" (a long training plot) that grading must skip
+The same class is graded by nbgrader autograde (the course's configuration: one fresh
+sandboxed worker per notebook) and by the parallel command, then the command alone on
+the first 10 and 20 students to show how its time grows. Printed: notebooks per minute,
+peak memory (the whole process tree, PSS), the time per class size, the overhead per
+notebook beyond the students' own code, and last:
+    speedup vs nbgrader autograde: N.Nx, identical scores: yes|no
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from autograder import course, demo
+from autograder.assignments import ASSIGNMENTS
+from autograder.checks import known_mistakes
+
+KINDS = ("correct", "mistaken", "correct", "blank", "tampered", "correct", "mistaken", "slow", "correct", "mistaken")
+SLOW_CELL = """# my own experiment: how long do big matrix products take?
+x = torch.rand(256, 256)
+for _ in range(600):
+    x = torch.tanh(x @ torch.rand(256, 256))
+"""
+DEMO_CELL = """# a long training plot, for me to look at
+for _ in range(10**9):
+    pass
+"""
+
+
+def notebook_for(student: int, assignment: str):
+    """What student number `student` submits for `assignment`."""
+    import nbformat
+
+    kind = KINDS[student % len(KINDS)]
+    if kind == "blank":
+        return kind, course.student_notebook(assignment)
+    answers = course.reference_answers(assignment)
+    answers = {k: f"# by student {student}\n{v}" for k, v in answers.items()}
+    if kind in ("mistaken", "tampered"):
+        mistakes = known_mistakes(assignment)
+        wrong = mistakes[student % len(mistakes)]
+        answers = {**answers, wrong.function: f"# by student {student}\n{wrong.code.strip()}"}
+    notebook = course.student_notebook(assignment, answers)
+    if kind == "tampered":
+        graded = [c.metadata["nbgrader"]["grade_id"] for c in notebook.cells
+                  if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+        demo.tamper(notebook, set(graded[:3]))
+    if kind == "slow":
+        notebook.cells.append(nbformat.v4.new_code_cell(SLOW_CELL))
+        notebook.cells.append(nbformat.v4.new_code_cell(DEMO_CELL, metadata={"tags": ["demo"]}))
+    return kind, notebook
+
+
+def build_class(folder: Path, students: int) -> dict[str, int]:
+    """A course folder with the release generated and every submission in place; kinds counted."""
+    course.new_course(folder)
+    course.generate_release(folder)
+    kinds: dict[str, int] = {}
+    for student in range(students):
+        for assignment in ASSIGNMENTS:
+            kind, notebook = notebook_for(student, assignment)
+            course.submit(folder, f"student{student:03d}", assignment, notebook)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def copy_class(folder: Path, target: Path, students: int | None = None) -> Path:
+    """The course with nothing autograded, and only the first `students` students (all: None)."""
+    shutil.copytree(folder, target, ignore=shutil.ignore_patterns("autograded", "feedback", "grades.csv"))
+    if students is not None:
+        for submitted in sorted((target / "submitted").iterdir())[students:]:
+            shutil.rmtree(submitted)
+    return target
+
+
+class PeakMemory:
+    """The largest total PSS of a process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> int:
+        self.done.set()
+        self.thread.join()
+        return self.peak
+
+    def _sample(self):
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, sum(_pss(p) for p in _tree(self.pid)))
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def timed(command: list[str], folder: Path) -> tuple[float, int, str]:
+    """Run `command` in `folder`: seconds, peak memory (bytes), what it printed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    memory = PeakMemory(process.pid)
+    printed, _ = process.communicate()
+    seconds = time.perf_counter() - start
+    peak = memory.stop()
+    if process.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{printed[-3000:]}")
+    return seconds, peak, printed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        print(f"building a class of {args.students} students x {len(ASSIGNMENTS)} assignments ...", flush=True)
+        kinds = build_class(scratch / "class", args.students)
+        print("kinds of submission (per student, all seven assignments):",
+              ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+        notebooks = args.students * len(ASSIGNMENTS)
+        nbgrader_course = copy_class(scratch / "class", scratch / "nbgrader")
+        print(f"\nnbgrader autograde, {notebooks} notebooks ...", flush=True)
+        nb_seconds, nb_peak, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "--assignment=*"],
+                                       nbgrader_course)
+        _line("nbgrader autograde", notebooks, nb_seconds, nb_peak)
+        grade = [sys.executable, "-m", "autograder", "grade", "--jobs", str(args.jobs)]
+        sizes = sorted({n for n in (10, 20) if n < args.students} | {args.students})
+        runs = {}
+        for size in sizes:
+            folder = copy_class(scratch / "class", scratch / f"grade{size}", size)
+            print(f"\npython -m autograder grade --jobs {args.jobs}, {size} students ...", flush=True)
+            runs[size] = (folder, *timed(grade, folder))
+            _line(f"grade --jobs {args.jobs}", size * len(ASSIGNMENTS), *runs[size][1:3])
+            print("  " + "\n  ".join(runs[size][3].strip().splitlines()[-4:]))
+        folder, seconds, peak, printed = runs[args.students]
+        same = (course.gradebook_scores(folder) == course.gradebook_scores(nbgrader_course)
+                and course.autograded_outputs(folder) == course.autograded_outputs(nbgrader_course))
+        print("\nhow the command's time grows with the class:")
+        for size in sizes:
+            print(f"  {size:>3} students: {runs[size][1]:6.1f} s, {runs[size][1] / (size * len(ASSIGNMENTS)):.3f} s "
+                  f"per notebook, {runs[size][1] / runs[sizes[0]][1]:.2f}x the {sizes[0]}-student time "
+                  f"for {size / sizes[0]:.2f}x the students")
+        overhead = next(line for line in printed.splitlines() if "overhead beyond it" in line)
+        print(f"overhead per notebook beyond the students' own code ({args.students} students): "
+              f"{overhead.rsplit(': ', 1)[1]}")
+        print(f"speedup vs nbgrader autograde: {nb_seconds / seconds:.1f}x, identical scores: {'yes' if same else 'no'}")
+        return 0 if same else 1
+
+
+def _line(label: str, notebooks: int, seconds: float, peak: int) -> None:
+    print(f"  {label}: {notebooks} notebooks in {seconds:.1f} s = {60 * notebooks / seconds:.1f} notebooks/min, "
+          f"peak memory {peak / 2**30:.2f} GiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

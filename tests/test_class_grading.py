@@ -1,0 +1,133 @@
+"""`python -m autograder grade`: a whole class in parallel, with the very scores of `nbgrader autograde`.
+
+Each class is graded twice from the same submissions: by `nbgrader autograde` (the
+course's configuration, one fresh worker per notebook), and by the parallel command.
+The gradebooks must hold the same score for every test cell of every submission, and
+the autograded notebooks must show the same text.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import course, demo, jobs
+from autograder.assignments import ASSIGNMENTS
+from autograder.offline_sanitize import CourseNotebook
+from autograder.progress import Progress
+
+
+def grade_command(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", "--course", str(folder), *args],
+                          capture_output=True, text=True, timeout=1200)
+
+
+def twin(folder: Path, name: str) -> Path:
+    """A copy of a graded course with nothing autograded yet: the same submissions and gradebook."""
+    copy = folder.parent / name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("autograded", "feedback", "grades.csv"))
+    return copy
+
+
+def assert_same_grading(by_nbgrader: Path, by_command: Path) -> None:
+    expected, got = course.gradebook_scores(by_nbgrader), course.gradebook_scores(by_command)
+    assert expected and got == expected
+    shown, shown_now = course.autograded_outputs(by_nbgrader), course.autograded_outputs(by_command)
+    assert shown and shown_now == shown
+
+
+@pytest.fixture(scope="module")
+def demo_class(tmp_path_factory):
+    """The demo class (ada, blank, casey, drew x 7 assignments), graded by nbgrader autograde."""
+    folder = tmp_path_factory.mktemp("demo") / "nbgrader"
+    demo.run(folder)
+    return folder
+
+
+def test_the_demo_class_gets_nbgraders_scores_and_notebooks(demo_class):
+    folder = twin(demo_class, "parallel")
+    done = grade_command(folder, "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "28 from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+    assert_same_grading(demo_class, folder)
+    # and nbgrader's next steps work unchanged on what the command wrote
+    course.generate_feedback(folder)
+    assert len(list((folder / "feedback").glob("*/*/*.html"))) == 28
+    assert course.export_grades(folder) == course.export_grades(demo_class)
+
+
+def test_a_dask_cluster_gives_the_same_scores(demo_class):
+    from distributed import LocalCluster
+
+    folder = twin(demo_class, "dask")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = grade_command(folder, "--scheduler", cluster.scheduler_address)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the Dask scheduler at tcp://" in done.stdout and "0 graded again" in done.stdout, done.stdout
+    assert_same_grading(demo_class, folder)
+
+
+def test_a_submission_the_job_mispredicts_is_graded_by_nbgrader_itself(demo_class, monkeypatch):
+    """Safety net: results are used only for the very cells nbgrader sanitized."""
+    from autograder import class_grading
+
+    folder = twin(demo_class, "mispredicted")
+    real = jobs.sanitized_cells
+    monkeypatch.setattr(jobs, "sanitized_cells", lambda *a: real(*a)[:-1])  # one cell lost
+    monkeypatch.setattr("autograder.executors.LocalPool.__init__", _in_process_pool)
+    summary = class_grading.grade_class(folder, "02_predict", jobs=1)
+    assert summary.used == 0 and len(summary.regraded) == 4
+    assert all("differently" in why for _, _, why in summary.regraded)
+    by_nbgrader = {k: v for k, v in course.gradebook_scores(demo_class).items() if k[1] == "02_predict"}
+    assert {k: v for k, v in course.gradebook_scores(folder).items() if k[1] == "02_predict"} == by_nbgrader
+
+
+def _in_process_pool(self, jobs):
+    """A LocalPool whose jobs run in this process (so a monkeypatch reaches them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    self.pool, self.where = ThreadPoolExecutor(max_workers=jobs), "this process"
+
+
+def test_a_killed_zygote_is_replaced_and_the_notebook_still_graded(demo_class):
+    notebook = course.notebook_path(demo_class / "submitted" / "ada", "02_predict").read_text()
+    snapshot = CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", "02_predict", None)
+    first = jobs.grade_job(jobs.Job("ada", "02_predict", notebook, snapshot))
+    os.kill(jobs._zygote().process.pid, signal.SIGKILL)
+    again = jobs.grade_job(jobs.Job("ada", "02_predict", notebook, snapshot))
+    assert first.results == again.results and all(r.passed for r in again.results)
+    jobs._drop_zygote()
+
+
+def test_the_command_refuses_a_folder_that_is_not_a_course(tmp_path):
+    done = grade_command(tmp_path)
+    assert done.returncode == 2 and "not an nbgrader course folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = grade_command(tmp_path, "--jobs", "0")
+    assert done.returncode == 2 and "1 or more" in done.stderr
+
+
+def test_an_unknown_assignment_is_refused(demo_class):
+    done = grade_command(demo_class, "08_transformers")
+    assert done.returncode == 2 and "unknown assignment '08_transformers'" in done.stderr
+
+
+def test_the_progress_bar_prints_a_line_per_tenth_in_a_log(tmp_path):
+    log = (tmp_path / "log").open("w+")
+    progress = Progress(20, log)
+    for _ in range(20):
+        progress.one_graded()
+        progress.one_recorded()
+    progress.finish()
+    log.seek(0)
+    lines = log.read().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("grading [" + "#" * 30 + "] 20/20 recorded, 20 graded")
+
+
+def test_every_assignment_is_snapshotted_from_the_gradebook(demo_class):
+    for assignment in ASSIGNMENTS:
+        snapshot = CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", assignment, None)
+        assert snapshot.grade_cells and snapshot.settings["add_missing_cells"] is False  # no config given
