@@ -27,7 +27,7 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.SandboxedExecute.check_seconds = 30  # a check trains a network for a few seconds at most
 c.SandboxedExecute.submission_seconds = 300  # all the checks of one notebook
-c.SandboxedExecute.memory_gib = 4
+c.SandboxedExecute.memory_gib = 1  # beyond what the worker loaded itself
 
 # A test cell a student deleted comes back, run as written (its edits are overwritten anyway).
 c.OverwriteCells.add_missing_cells = True

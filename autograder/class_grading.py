@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.jobs import Job
+from autograder.nbgrader_speed import faster_nbgrader
 from autograder.offline_sanitize import CourseNotebook
 from autograder.progress import Progress
 from autograder.sandbox import Limits
@@ -54,10 +54,10 @@ class Run:
     regraded: list = field(default_factory=list)  # (student, assignment, why) nbgrader graded itself
     job_seconds: float = 0.0  # the jobs' time, summed
     work_seconds: float = 0.0  # of which the workers ran the students' code for the checks
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def results_for(self, student: str, assignment: str, cells: list[tuple[str, str]]):
-        """The job's results for this notebook, if the job graded exactly these cells; else None."""
+        """The job's results for this notebook, if the job graded exactly these cells; else None.
+        Called by SandboxedExecute, in nbgrader's one thread."""
         future = self.futures.get((student, assignment))
         why = "no job graded it"
         if future is not None:
@@ -66,19 +66,16 @@ class Run:
             except Exception as error:  # a grading process died: nbgrader grades it itself
                 graded, why = None, f"its job failed ({type(error).__name__}: {error})"
             if graded is not None:
-                with self.lock:
-                    self.job_seconds += graded.seconds
-                    self.work_seconds += graded.work_seconds
+                self.job_seconds += graded.seconds
+                self.work_seconds += graded.work_seconds
                 if graded.error:
                     why = graded.error
                 elif graded.cells != cells:
                     why = "nbgrader sanitized its cells differently than the job predicted"
                 else:
-                    with self.lock:
-                        self.used += 1
+                    self.used += 1
                     return graded.results
-        with self.lock:
-            self.regraded.append((student, assignment, why))
+        self.regraded.append((student, assignment, why))
         return None
 
     def recorded(self) -> None:
@@ -168,24 +165,29 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
     todo = [s for s in submissions(course, assignment) if force or _not_yet_graded(course, *s[:2])]
     start = time.perf_counter()
     log = course / "grade.log"
+    pool = executors.executor(jobs, scheduler)  # its processes warm up while nbgrader starts
+    run = Run(progress=Progress(len(todo), out))
     with _in_folder(course):
-        app, errors = _autograde_app(course, assignment, force, log)
-        limits = _limits(app.config)
-        notebooks = {a: CourseNotebook.read(app.coursedir.db_url, a, app.config) for a in {a for _, a, _ in todo}}
-        run = Run(progress=Progress(len(todo), out))
-        pool = executors.executor(jobs, scheduler)
         try:
+            app, errors = _autograde_app(course, assignment, force, log)
+            limits = _limits(app.config)
+            notebooks = {a: CourseNotebook.read(app.coursedir.db_url, a, app.config) for a in {a for _, a, _ in todo}}
             for student, name, path in todo:
                 if notebooks[name] is None:
                     continue  # not released in this course: nbgrader says so in its log
                 text = path.read_text(encoding="utf-8", errors="replace")
-                future = pool.submit(Job(student, name, text, notebooks[name], limits))
+                try:
+                    future = pool.submit(Job(student, name, text, notebooks[name], limits))
+                except Exception as error:  # the pool broke: nbgrader grades the rest itself
+                    errors.append(f"the grading processes stopped ({type(error).__name__}: {error}); "
+                                  "nbgrader graded the remaining notebooks itself")
+                    break
                 future.add_done_callback(run.progress.one_graded)
                 run.futures[student, name] = future
             _current = run
             try:
-                with warnings.catch_warnings():  # nbformat's notes on cell ids: nbgrader's business
-                    warnings.simplefilter("ignore")
+                with warnings.catch_warnings(), faster_nbgrader():
+                    warnings.simplefilter("ignore")  # nbformat's notes on cell ids: nbgrader's business
                     app.start()
             except SystemExit:  # nbgrader could not process some notebook: its log says which
                 errors.append("nbgrader autograde failed for some notebooks")

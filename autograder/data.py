@@ -87,18 +87,14 @@ def load() -> Mnist2v9:
     cache = fastai_data_folder() / "mnist_png" / CACHE_NAME
     if not cache.exists():
         _write_cache(mnist_folder(), cache)
-    pixels = _read_cache(cache)
-    return Mnist2v9(
-        train_x=pixels["train_x"].float() / 255,
-        train_y=pixels["train_y"].float(),
-        valid_x=pixels["valid_x"].float() / 255,
-        valid_y=pixels["valid_y"].float(),
-    )
+    return Mnist2v9(**{name: tensor.clone() for name, tensor in _read_cache(cache).items()})
 
 
 @functools.lru_cache(maxsize=1)
 def _read_cache(cache: Path) -> dict:
-    return torch.load(cache, weights_only=True)
+    """The cached tensors, as load() returns them (pixels in [0, 1], float labels)."""
+    pixels = torch.load(cache, weights_only=True)
+    return {name: tensor.float() / 255 if name.endswith("_x") else tensor.float() for name, tensor in pixels.items()}
 
 
 def _write_cache(folder: Path, cache: Path) -> None:

@@ -7,6 +7,8 @@ Regenerate the release, then four students submit all seven assignments:
                                                           and its feedback names the mistake
   drew    casey's mistakes, and edits or deletes the test cells that would catch them
           (nbgrader restores them, so drew loses the same points as casey)
+  eve     ada's notebooks, plus a cell tagged "demo" that redefines every function wrongly
+          and then never ends: grading skips demonstration cells     full marks
 They are built here, from the solutions, the release and the mistakes below, never
 stored as student data. Autograde, feedback and grades.csv follow, then a score table.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import course as nb
-from autograder.assignments import ASSIGNMENTS
+from autograder.assignments import ASSIGNMENTS, FUNCTIONS
 from autograder.checks import KnownMistake, known_mistakes
 
 
@@ -48,7 +50,7 @@ MISTAKES = (
     Mistake("07_relu_net", "no_relu", frozenset({"simple_net_matches_reference", "simple_net_is_differentiable"})),
 )
 MISTAKE_OF = {m.assignment: m for m in MISTAKES}
-STUDENTS = ("ada", "blank", "casey", "drew")
+STUDENTS = ("ada", "blank", "casey", "drew", "eve")
 
 
 def notebook_of(student: str, assignment: str):
@@ -58,11 +60,23 @@ def notebook_of(student: str, assignment: str):
     answers = nb.reference_answers(assignment)
     if student == "ada":
         return nb.student_notebook(assignment, answers)
+    if student == "eve":
+        return with_a_breaking_demo_cell(nb.student_notebook(assignment, answers), assignment)
     planned = MISTAKE_OF[assignment]
     wrong = planned.mistake
     notebook = nb.student_notebook(assignment, {**answers, wrong.function: wrong.code.strip()})
     if student == "drew":
         tamper(notebook, planned.fails)
+    return notebook
+
+
+def with_a_breaking_demo_cell(notebook, assignment: str):
+    """`notebook` with one more cell, tagged "demo", that breaks every function and never ends."""
+    import nbformat
+
+    broken = "".join(f"def {name}(*args, **kwargs):\n    return None\n" for name in FUNCTIONS[assignment])
+    notebook.cells.append(nbformat.v4.new_code_cell(broken + "while True:\n    pass\n",
+                                                    metadata={"tags": ["demo"]}))
     return notebook
 
 

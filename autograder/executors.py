@@ -22,6 +22,8 @@ class LocalPool:
                                         initializer=warm)
         self.where = f"{jobs} local process{'es' if jobs > 1 else ''}"
         self.jobs = jobs
+        for _ in range(jobs):  # start the processes (and their zygotes) now, not at the first job
+            self.pool.submit(int)
 
     def submit(self, job: Job):
         return self.pool.submit(grade_job, job)

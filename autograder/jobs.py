@@ -7,9 +7,9 @@ for every notebook: the isolation and limits of `grade_isolated`, without paying
 for the imports and the data each time.
 
 The job grades the cells nbgrader will grade: it sanitizes the submitted notebook
-with nbgrader's own preprocessors (`autograder.offline_sanitize`). nbgrader then checks that prediction cell for cell before it
-uses the results (`autograder.class_grading`), so a wrong prediction costs time,
-never a wrong score.
+with nbgrader's own preprocessors (`autograder.offline_sanitize`). nbgrader then
+checks that prediction cell for cell before it uses the results
+(`autograder.class_grading`): a wrong prediction costs time, never a wrong score.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ _local = threading.local()
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to grade: whose, of which assignment, the notebook's text, the limits."""
+    """One submission to grade: whose, of which assignment, the notebook's text (as submitted),
+    what the course's gradebook says of that notebook, and the limits."""
 
     student: str
     assignment: str
@@ -61,7 +62,7 @@ def grade_job(job: Job) -> Graded:
     except Exception as error:  # nbgrader will refuse the notebook too, and record why
         return Graded(job.key, error=f"cannot read the notebook: {type(error).__name__}: {error}")
     timing: dict = {}
-    for attempt in range(2):
+    for _ in range(2):
         try:
             results = grade_isolated(job.assignment, cells, job.limits, zygote=_zygote(), timing=timing)
             break

@@ -46,7 +46,7 @@ class Limits:
 
     check_seconds: float = 30.0
     submission_seconds: float = 300.0
-    memory_bytes: int = 4 * 2**30
+    memory_bytes: int = 2**30  # beyond what the worker has loaded (torch, fastai, the data)
     output_chars: int = 100_000
 
 

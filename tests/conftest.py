@@ -17,3 +17,13 @@ def grade(tmp_path):
         return {r.id: r for r in grade_file(assignment, path)}
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_class(tmp_path_factory):
+    """The demo class (autograder/demo.py) through nbgrader: generate, autograde, feedback, export.
+    Returns the course folder and the scores of grades.csv."""
+    from autograder import demo
+
+    folder = tmp_path_factory.mktemp("demo") / "nbgrader"
+    return folder, demo.run(folder)

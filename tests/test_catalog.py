@@ -1,4 +1,5 @@
 """Known mistakes are caught and named; correct answers in other styles get full marks."""
+import ast
 import collections
 import contextlib
 import io
@@ -77,3 +78,45 @@ def test_the_diagnosis_is_in_the_command_line_output(tmp_path):
                           capture_output=True, text=True, timeout=300)
     report = json.loads(done.stdout)
     assert any(diagnosis_of(entry) in c["message"] for c in report["checks"])
+
+
+def notebook_of(entry):
+    """The notebook a student who writes this entry submits: the solutions, and the entry in its place."""
+    from autograder import course
+    from autograder.assignments import FUNCTIONS
+
+    defined = {node.name for node in ast.parse(entry.code).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    # in the cell of the last function it defines, so it runs after every reference it replaces
+    last = [f for f in FUNCTIONS[entry.assignment] if f in defined][-1]
+    return course.student_notebook(entry.assignment, {**course.reference_answers(entry.assignment),
+                                                      last: entry.code})
+
+
+@pytest.fixture(scope="module")
+def catalog_class(tmp_path_factory):
+    """Every catalogue entry submitted as a notebook by a student of its own, graded by nbgrader autograde."""
+    from autograder import course
+
+    folder = course.new_course(tmp_path_factory.mktemp("catalog") / "nbgrader")
+    course.generate_release(folder)
+    for number, entry in enumerate(WRONG + ALTERNATIVES):
+        course.submit(folder, f"entry{number:03d}", entry.assignment, notebook_of(entry))
+    course.autograde(folder)
+    return folder
+
+
+def test_the_parallel_command_gives_nbgraders_scores_on_the_whole_catalog(catalog_class):
+    from autograder import course
+    from test_class_grading import assert_same_grading, grade_command, twin
+
+    folder = twin(catalog_class, "parallel")
+    done = grade_command(folder, "--jobs", "2")
+    entries = WRONG + ALTERNATIVES
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(entries)} from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+    assert_same_grading(catalog_class, folder)
+    # a mistake loses points in its notebook too (there, the later functions use the mistaken one)
+    scores = course.gradebook_scores(folder)
+    for number, entry in enumerate(entries):
+        lost = sum(v for (s, _, _), v in scores.items() if s == f"entry{number:03d}") < 10
+        assert lost == (entry.known is not None), entry.what

@@ -39,23 +39,41 @@ def assert_same_grading(by_nbgrader: Path, by_command: Path) -> None:
     assert shown and shown_now == shown
 
 
-@pytest.fixture(scope="module")
-def demo_class(tmp_path_factory):
-    """The demo class (ada, blank, casey, drew x 7 assignments), graded by nbgrader autograde."""
-    folder = tmp_path_factory.mktemp("demo") / "nbgrader"
-    demo.run(folder)
-    return folder
+@pytest.fixture
+def demo_class(demo_class):
+    """The demo class (ada, blank, casey, drew, eve x 7 assignments) graded by nbgrader autograde."""
+    return demo_class[0]
+
+
+def test_a_demo_cell_decides_no_grade(demo_class):
+    """eve submits ada's notebooks with a cell tagged "demo" that breaks every function."""
+    for graded in (demo_class, twin_graded(demo_class)):
+        scores = course.gradebook_scores(graded)
+        for (student, assignment, grade_id), score in scores.items():
+            if student == "eve":
+                assert score == scores["ada", assignment, grade_id] > 0
+
+
+_twins: dict = {}
+
+
+def twin_graded(demo_class: Path) -> Path:
+    """The demo class graded by `python -m autograder grade --jobs 2` (once per test session)."""
+    if demo_class not in _twins:
+        folder = twin(demo_class, "parallel")
+        done = grade_command(folder, "--jobs", "2")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "35 from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+        _twins[demo_class] = folder
+    return _twins[demo_class]
 
 
 def test_the_demo_class_gets_nbgraders_scores_and_notebooks(demo_class):
-    folder = twin(demo_class, "parallel")
-    done = grade_command(folder, "--jobs", "2")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "28 from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+    folder = twin_graded(demo_class)
     assert_same_grading(demo_class, folder)
     # and nbgrader's next steps work unchanged on what the command wrote
     course.generate_feedback(folder)
-    assert len(list((folder / "feedback").glob("*/*/*.html"))) == 28
+    assert len(list((folder / "feedback").glob("*/*/*.html"))) == 35
     assert course.export_grades(folder) == course.export_grades(demo_class)
 
 
@@ -79,7 +97,7 @@ def test_a_submission_the_job_mispredicts_is_graded_by_nbgrader_itself(demo_clas
     monkeypatch.setattr(jobs, "sanitized_cells", lambda *a: real(*a)[:-1])  # one cell lost
     monkeypatch.setattr("autograder.executors.LocalPool.__init__", _in_process_pool)
     summary = class_grading.grade_class(folder, "02_predict", jobs=1)
-    assert summary.used == 0 and len(summary.regraded) == 4
+    assert summary.used == 0 and len(summary.regraded) == 5
     assert all("differently" in why for _, _, why in summary.regraded)
     by_nbgrader = {k: v for k, v in course.gradebook_scores(demo_class).items() if k[1] == "02_predict"}
     assert {k: v for k, v in course.gradebook_scores(folder).items() if k[1] == "02_predict"} == by_nbgrader
@@ -89,7 +107,7 @@ def _in_process_pool(self, jobs):
     """A LocalPool whose jobs run in this process (so a monkeypatch reaches them)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    self.pool, self.where = ThreadPoolExecutor(max_workers=jobs), "this process"
+    self.pool, self.where, self.jobs = ThreadPoolExecutor(max_workers=jobs), "this process", jobs
 
 
 def test_a_killed_zygote_is_replaced_and_the_notebook_still_graded(demo_class):

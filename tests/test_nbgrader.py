@@ -1,7 +1,8 @@
 """The real nbgrader pipeline on the demo class: generate, autograde, feedback, export.
 
 ada submits the solutions, blank the untouched release, casey one realistic mistake per
-step, drew the same mistakes with the test cells that catch them edited or deleted.
+step, drew the same mistakes with the test cells that catch them edited or deleted, eve
+ada's notebooks with a demonstration cell that would break them if grading ran it.
 """
 import html
 
@@ -12,11 +13,9 @@ from autograder.assignments import ASSIGNMENTS
 from autograder.checks import checks_for
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("course") / "course"
-    scores = demo.run(folder)
-    return folder, scores
+@pytest.fixture
+def graded(demo_class):
+    return demo_class
 
 
 def points(assignment):
