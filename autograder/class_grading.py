@@ -165,7 +165,10 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
     todo = [s for s in submissions(course, assignment) if force or _not_yet_graded(course, *s[:2])]
     start = time.perf_counter()
     log = course / "grade.log"
-    pool = executors.executor(jobs, scheduler)  # its processes warm up while nbgrader starts
+    try:
+        pool = executors.executor(jobs, scheduler)  # its processes warm up while nbgrader starts
+    except (OSError, TimeoutError) as error:
+        raise CourseError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     run = Run(progress=Progress(len(todo), out))
     with _in_folder(course):
         try:

@@ -39,7 +39,7 @@ class DaskCluster:
     def __init__(self, address: str):
         from distributed import Client
 
-        self.client = Client(address, timeout="30s")
+        self.client = Client(address, timeout="10s")
         self.where = f"the Dask scheduler at {address}"
         self.run = uuid.uuid4().hex[:8]  # keys of this run only: a rerun is graded again
         self.jobs = sum(self.client.nthreads().values()) or 1

@@ -128,6 +128,13 @@ def test_the_command_refuses_a_folder_that_is_not_a_course(tmp_path):
     assert done.returncode == 2 and "1 or more" in done.stderr
 
 
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    done = grade_command(tmp_path, "--scheduler", "tcp://127.0.0.1:9")
+    assert done.returncode == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_an_unknown_assignment_is_refused(demo_class):
     done = grade_command(demo_class, "08_transformers")
     assert done.returncode == 2 and "unknown assignment '08_transformers'" in done.stderr
