@@ -28,7 +28,7 @@ class SandboxedExecute(NbGraderPreprocessor):
     submission_seconds = Float(Limits.submission_seconds,
                                help="Seconds all the checks of one notebook may take.").tag(config=True)
     memory_gib = Float(Limits.memory_bytes / 2**30,
-                       help="Memory the student's code may use, in GiB.").tag(config=True)
+                       help="Memory the student's code may allocate beyond what the worker has loaded, in GiB.").tag(config=True)
 
     def preprocess(self, nb, resources):
         assignment, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]

@@ -62,12 +62,12 @@ class Zygote:
 
     def spawn(self, read_fd: int, write_fd: int) -> Forked:
         """A new worker that reads requests from read_fd and writes replies to write_fd."""
-        socket.send_fds(self.socket, [b"F" + _INT.pack(0)], [read_fd, write_fd])
+        self._send(b"F" + _INT.pack(0), "fork a worker", [read_fd, write_fd])
         return Forked(self, self._reply("fork a worker"))
 
     def wait(self, pid: int) -> int:
         """The exit code of worker `pid` once it has ended (negative: the signal that killed it)."""
-        self.socket.sendall(b"W" + _INT.pack(pid))
+        self._send(b"W" + _INT.pack(pid), "reap a worker")
         return self._reply("reap a worker")
 
     def close(self) -> None:
@@ -78,6 +78,15 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def _send(self, message: bytes, what: str, fds=()) -> None:
+        try:
+            if fds:
+                socket.send_fds(self.socket, [message], list(fds))
+            else:
+                self.socket.sendall(message)
+        except OSError as error:
+            raise ZygoteFailed(f"the worker fork server did not {what}: {error}") from None
 
     def _reply(self, what: str) -> int:
         try:
