@@ -30,15 +30,19 @@ class SandboxedExecute(NbGraderPreprocessor):
     memory_gib = Float(Limits.memory_bytes / 2**30,
                        help="Memory the student's code may allocate beyond what the worker has loaded, in GiB.").tag(config=True)
 
+    @property
+    def limits(self) -> Limits:
+        """The bounds the course's configuration sets."""
+        return Limits(check_seconds=self.check_seconds, submission_seconds=self.submission_seconds,
+                      memory_bytes=int(self.memory_gib * 2**30))
+
     def preprocess(self, nb, resources):
         assignment, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
         cells = notebook_cells(nb, "your notebook")
         run = class_grading.current()  # `python -m autograder grade` graded it already, in parallel?
         results = run.results_for(student, assignment, cells) if run else None
         if results is None:
-            limits = Limits(check_seconds=self.check_seconds, submission_seconds=self.submission_seconds,
-                            memory_bytes=int(self.memory_gib * 2**30))
-            results = grade_isolated(assignment, cells, limits)
+            results = grade_isolated(assignment, cells, self.limits)
         if run:
             run.recorded()
         results = {r.id: r for r in results}
