@@ -233,9 +233,7 @@ def _limits(config) -> Limits:
     """The limits the course's nbgrader_config.py sets for SandboxedExecute."""
     from autograder.sandboxed_execute import SandboxedExecute
 
-    configured = SandboxedExecute(config=config)
-    return Limits(check_seconds=configured.check_seconds, submission_seconds=configured.submission_seconds,
-                  memory_bytes=int(configured.memory_gib * 2**30))
+    return SandboxedExecute(config=config).limits
 
 
 def _not_yet_graded(course: Path, student: str, assignment: str) -> bool:
@@ -243,8 +241,18 @@ def _not_yet_graded(course: Path, student: str, assignment: str) -> bool:
     done = course / "autograded" / student / assignment
     if not done.exists():
         return True
-    new, old = (course / "submitted" / student / assignment / "timestamp.txt"), done / "timestamp.txt"
-    return new.exists() and (not old.exists() or new.read_text().strip() > old.read_text().strip())
+    new, old = _timestamp(course / "submitted" / student / assignment), _timestamp(done)
+    return new is not None and old is not None and new > old
+
+
+def _timestamp(folder: Path):
+    """A submission's timestamp.txt as nbgrader reads it, or None (missing, empty or unreadable)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc((folder / "timestamp.txt").read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 @contextmanager

@@ -77,6 +77,14 @@ def test_the_demo_class_gets_nbgraders_scores_and_notebooks(demo_class):
     assert course.export_grades(folder) == course.export_grades(demo_class)
 
 
+def test_without_force_what_is_autograded_already_is_not_graded_again(demo_class):
+    folder = twin_graded(demo_class)
+    done = grade_command(folder, "--jobs", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("graded 0 notebooks"), done.stdout
+    assert course.gradebook_scores(folder) == course.gradebook_scores(demo_class)
+
+
 def test_a_dask_cluster_gives_the_same_scores(demo_class):
     from distributed import LocalCluster
 
