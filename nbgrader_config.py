@@ -4,6 +4,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from autograder.links import refuse_links
 from autograder.repair_cells import RepairCells
 from autograder.sandboxed_execute import SandboxedExecute
 
@@ -17,6 +18,8 @@ c.CourseDirectory.release_directory = "release"
 # process as `nobody`, with bounded time, memory and output, whose results are compared in
 # a process that never ran student code (autograder/sandboxed_execute.py). Same pipeline
 # as nbgrader's own otherwise.
+# A submission that is, or holds, a symbolic link is refused before nbgrader reads or copies it.
+c.Autograde.pre_convert_hook = refuse_links
 c.Autograde.sanitize_preprocessors = [
     RepairCells,  # graded cells get their released metadata back, whatever a student did to it
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,

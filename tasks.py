@@ -7,7 +7,7 @@
     python3.11 tasks.py references   rebuild the reference tensors from solutions/
     python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
     python3.11 tasks.py mistakes     the report on the catalogue of student mistakes
-    python3.11 tasks.py hostile      the report on the corpus of broken and hostile submissions
+    python3.11 tasks.py hostile      the reports on broken and hostile submissions, and on attacks
     python3.11 tasks.py bench        nbgrader autograde against `python -m autograder grade`, timed
     python3.11 tasks.py lab          JupyterLab on the student notebooks of release/
 

@@ -34,7 +34,7 @@ from autograder.jobs import Job
 from autograder.nbgrader_speed import faster_nbgrader
 from autograder.offline_sanitize import CourseNotebook
 from autograder.progress import Progress
-from autograder.sandbox import Limits
+from autograder.limits import Limits
 
 _current: "Run | None" = None
 _FAILED = re.compile(r"error processing assignment '([^']*)' for student '([^']*)'")
@@ -54,6 +54,7 @@ class Run:
     regraded: list = field(default_factory=list)  # (student, assignment, why) nbgrader graded itself
     job_seconds: float = 0.0  # the jobs' time, summed
     work_seconds: float = 0.0  # of which the workers ran the students' code for the checks
+    confinement: dict | None = None  # what the sandbox held in the jobs (`confine.Plan.report`)
 
     def results_for(self, student: str, assignment: str, cells: list[tuple[str, str]]):
         """The job's results for this notebook, if the job graded exactly these cells; else None.
@@ -66,6 +67,7 @@ class Run:
             except Exception as error:  # a grading process died: nbgrader grades it itself
                 graded, why = None, f"its job failed ({type(error).__name__}: {error})"
             if graded is not None:
+                self.confinement = self.confinement or graded.confinement
                 self.job_seconds += graded.seconds
                 self.work_seconds += graded.work_seconds
                 if graded.error:
@@ -102,6 +104,7 @@ class Summary:
     jobs: int
     errors: list[str]
     log: Path
+    confinement: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -123,6 +126,11 @@ class Summary:
                  f"time in the jobs: {self.job_seconds:.1f} s, of which the students' code ran for the "
                  f"checks {self.work_seconds:.1f} s; overhead beyond it: {self.overhead:.3f} s per notebook"]
         lines += [f"  graded again: {s}/{a}: {why}" for s, a, why in self.regraded]
+        if self.confinement:
+            unprotected = self.confinement["unprotected"]
+            lines.append("sandbox: " + ("every protection holds" if not unprotected else
+                                        "not protected here: " + "; ".join(
+                                            f"{k} ({self.confinement['held'][k]})" for k in unprotected)))
         failed = [f"{s}/{a}" for a, s in (_FAILED.search(e).groups() for e in self.errors if _FAILED.search(e))]
         if failed:
             lines.append(f"nbgrader could not grade {len(failed)} notebook{'s' if len(failed) > 1 else ''}: "
@@ -141,18 +149,20 @@ def _many(n: int, what: str) -> str:
 def submissions(course: Path, assignment: str | None) -> list[tuple[str, str, Path]]:
     """(student, assignment, notebook) of every submission nbgrader would autograde, in its order
     (by student, then assignment). assignment: one assignment, or None for all."""
+    from autograder.links import linked
+
     wanted = [assignment] if assignment else ASSIGNMENTS
     found = []
     for folder in sorted((course / "submitted").glob("*/*")):
         student, name = folder.parent.name, folder.name
         notebook = folder / f"{name}.ipynb"
-        if name in wanted and notebook.is_file():
-            found.append((student, name, notebook))
+        if name in wanted and notebook.is_file() and not linked(folder, course / "submitted"):
+            found.append((student, name, notebook))  # a link: nbgrader's hook refuses it, and says so
     return found
 
 
 def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, scheduler: str | None = None,
-                force: bool = False, out=None) -> Summary:
+                tls: Path | None = None, force: bool = False, out=None) -> Summary:
     """Grade every submission of `assignment` (None: all) in the nbgrader course folder `course`."""
     global _current
     from autograder import executors
@@ -165,8 +175,12 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
     todo = [s for s in submissions(course, assignment) if force or _not_yet_graded(course, *s[:2])]
     start = time.perf_counter()
     log = course / "grade.log"
+    from autograder.cluster_tls import TlsError
+
     try:
-        pool = executors.executor(jobs, scheduler)  # its processes warm up while nbgrader starts
+        pool = executors.executor(jobs, scheduler, tls)  # its processes warm up while nbgrader starts
+    except TlsError as error:
+        raise CourseError(str(error)) from None
     except (OSError, TimeoutError) as error:
         raise CourseError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     run = Run(progress=Progress(len(todo), out))
@@ -200,7 +214,7 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
             run.progress.finish()
     return Summary(len(todo), len({s for s, _, _ in todo}), len({a for _, a, _ in todo}),
                    time.perf_counter() - start, pool.where, run.used, run.regraded,
-                   run.job_seconds, run.work_seconds, pool.jobs, errors, log)
+                   run.job_seconds, run.work_seconds, pool.jobs, errors, log, run.confinement)
 
 
 def _autograde_app(course: Path, assignment: str | None, force: bool, log: Path):
@@ -269,7 +283,7 @@ def main(args) -> int:
     """The `grade` command of `python -m autograder`."""
     try:
         summary = grade_class(Path(args.course), args.assignment, jobs=args.jobs, scheduler=args.scheduler,
-                              force=args.force)
+                              tls=Path(args.tls) if args.tls else None, force=args.force)
     except CourseError as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 2

@@ -5,10 +5,12 @@
     python -m autograder release                          regenerate release/ from source/ with nbgrader
     python -m autograder run-notebooks source|release     run every notebook top to bottom, timed
     python -m autograder grade [ASSIGNMENT] [--jobs N]    grade a whole nbgrader course in parallel
+    python -m autograder tls-certificates DIR             certificates for a Dask cluster of graders
     python -m autograder demo                             the main job: references, release, a demo class
 
 `check` exits 0 when every check passed, 1 when some failed (a submission that
-does not even run included), 2 for bad input to the command itself.
+does not even run included), 2 for bad input to the command itself; with --json it
+prints its JSON in every case. No input makes it print a traceback.
 """
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS, UnknownAssignment, module_name
-from autograder.runner import Result, grade_isolated
-from autograder.sandbox import Limits
+from autograder.cluster_tls import TlsError
+from autograder.limits import Limits
 from autograder.submission import SubmissionError, read_cells
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
@@ -52,35 +55,68 @@ def main(argv: list[str] | None = None) -> int:
     class_parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
                               help="grading processes on this machine (default: one per core, %(default)s)")
     class_parser.add_argument("--scheduler", metavar="ADDRESS",
-                              help="send the jobs to this Dask scheduler (tcp://host:8786) instead")
+                              help="send the jobs to this Dask scheduler (tls://host:8786) instead")
+    class_parser.add_argument("--tls", metavar="DIR",
+                              help="the cluster's certificates (ca.pem, cert.pem, key.pem), for --scheduler")
+    tls_parser = commands.add_parser("tls-certificates",
+                                     help="make the certificates a Dask cluster of graders trusts each other with")
+    tls_parser.add_argument("folder", help="where to write ca.pem, cert.pem and key.pem")
     class_parser.add_argument("--force", action="store_true",
                               help="grade again submissions already autograded (as nbgrader's --force)")
     demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
     demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
-            limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
-                            memory_bytes=int(args.memory_gib * 2**30))
-            return check(args.assignment, args.path, limits, as_json=args.json)
-        if args.command == "references":
-            return references(only_check=args.check)
-        if args.command == "release":
-            from autograder.course import write_release
+        return _run(args)
+    except (UnknownAssignment, SubmissionError, TlsError) as error:
+        return _bad_input(args, str(error))
+    except Exception as error:  # never a traceback: one line, and the JSON the caller waits for
+        return _bad_input(args, f"internal error ({type(error).__name__}: {error}); please report it")
 
-            write_release()
-            print("release/ regenerated from source/")
-            return 0
-        if args.command == "grade":
-            from autograder import class_grading
 
-            return class_grading.main(args)
-        if args.command == "run-notebooks":
-            return run_notebooks(args.which)
-        return demo(Path(args.folder))
-    except (UnknownAssignment, SubmissionError) as error:
-        print(f"autograder: error: {error}", file=sys.stderr)
-        return 2
+def _bad_input(args, why: str) -> int:
+    print(f"autograder: error: {why}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"assignment": args.assignment, "score": 0, "max_score": _max_score(args.assignment),
+                          "error": why, "checks": []}, indent=1))
+    return 2
+
+
+def _max_score(assignment: str) -> float:
+    from autograder.checks import checks_for
+
+    try:
+        return sum(c.points for c in checks_for(assignment))
+    except (UnknownAssignment, KeyError):
+        return 0
+
+
+def _run(args) -> int:
+    if args.command == "check":
+        limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
+                        memory_bytes=int(args.memory_gib * 2**30))
+        return check(args.assignment, args.path, limits, as_json=args.json)
+    if args.command == "references":
+        return references(only_check=args.check)
+    if args.command == "release":
+        from autograder.course import write_release
+
+        write_release()
+        print("release/ regenerated from source/")
+        return 0
+    if args.command == "grade":
+        from autograder import class_grading
+
+        return class_grading.main(args)
+    if args.command == "run-notebooks":
+        return run_notebooks(args.which)
+    if args.command == "tls-certificates":
+        from autograder.cluster_tls import make_certificates
+
+        for path in make_certificates(Path(args.folder)):
+            print(f"wrote {path}")
+        return 0
+    return demo(Path(args.folder))
 
 
 def _positive(text: str) -> int:
@@ -89,34 +125,61 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def grade_file(assignment: str, path: str | Path, limits: Limits = Limits()) -> list[Result]:
+def grade_file(assignment: str, path: str | Path, limits: Limits = Limits(), timing: dict | None = None,
+               zygote=None) -> list:
     """Every check of `assignment`, public and hidden, on the file at `path`, the student's
-    code running in a sandboxed worker."""
+    code running in a sandboxed worker: a list of runner.Result. timing, zygote: as grade_isolated's."""
     module_name(assignment)  # an unknown assignment is the command's error, before any file
-    return grade_isolated(assignment, read_cells(path), limits)
+    cells = read_cells(path)
+    from autograder.runner import grade_isolated
+
+    return grade_isolated(assignment, cells, limits, timing=timing, zygote=zygote)
+
+
+def solution_submission(assignment: str, folder: Path) -> Path:
+    """solutions/MODULE.py written into `folder` as a student would hand it in: without its
+    imports of the other solution modules (every student gets the earlier steps' functions,
+    and the sandbox lets no one read solutions/)."""
+    source = (SOLUTIONS / f"{module_name(assignment)}.py").read_text()
+    path = folder / f"{module_name(assignment)}.py"
+    path.write_text("".join(line for line in source.splitlines(keepends=True)
+                            if not line.startswith("from solutions.")))
+    return path
 
 
 def check(assignment: str, path: str, limits: Limits, *, as_json: bool) -> int:
-    results = grade_file(assignment, path, limits)
+    from autograder.zygote import Zygote
+
+    module_name(assignment)
+    read_cells(path)  # bad input is said at once, before anything starts
+    zygote = Zygote(assignments=[assignment])  # it warms up while this process imports the checks
+    try:
+        about: dict = {}
+        results = grade_file(assignment, path, limits, about, zygote)
+    finally:
+        zygote.close()
     score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
     if as_json:
         print(json.dumps({"assignment": assignment, "score": score, "max_score": max_score,
-                          "checks": [_json(r) for r in results]}, indent=1))
+                          "checks": [_json(r) for r in results], "sandbox": about.get("confinement")}, indent=1))
     else:
         for r in results:
             print(format_line(r))
         print(f"Total: {score:g}/{max_score:g}")
+        for what in about.get("confinement", {}).get("unprotected", []):
+            print(f"warning: the sandbox does not protect {what} here: "
+                  f"{about['confinement']['held'][what]}", file=sys.stderr)
     return 0 if all(r.passed for r in results) else 1
 
 
-def format_line(r: Result) -> str:
+def format_line(r) -> str:
     label = f"{r.points:g}/{r.max_points:g}  {r.id}" + ("  (hidden)" if r.hidden else "")
     if r.passed:
         return f"{label}  ok"
     return f"{label}  FAILED\n" + "\n".join("    " + line for line in r.message.splitlines())
 
 
-def _json(r: Result) -> dict:
+def _json(r) -> dict:
     return {"id": r.id, "points": r.points, "max_points": r.max_points, "passed": r.passed,
             "message": r.message, "hidden": r.hidden}
 
@@ -164,7 +227,8 @@ def demo(folder: Path) -> int:
     all_passed = True
     for assignment in ASSIGNMENTS:
         start = time.perf_counter()
-        results = grade_file(assignment, SOLUTIONS / f"{module_name(assignment)}.py")
+        with tempfile.TemporaryDirectory() as scratch:
+            results = grade_file(assignment, solution_submission(assignment, Path(scratch)))
         passed = sum(r.passed for r in results)
         all_passed &= passed == len(results)
         score = f"{sum(r.points for r in results):g}/{sum(r.max_points for r in results):g}"

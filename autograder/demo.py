@@ -39,12 +39,14 @@ class Mistake:
 
 MISTAKES = (
     Mistake("01_init", "requires_grad_before_scaling", frozenset({"init_params_is_a_leaf_that_requires_grad"})),
-    Mistake("02_predict", "no_bias", frozenset({"linear1_matches_reference", "linear1_adds_the_bias"})),
+    Mistake("02_predict", "no_bias", frozenset({"linear1_matches_reference", "linear1_adds_the_bias",
+                                                "linear1_leaves_its_inputs_unchanged"})),
     Mistake("03_sigmoid_loss", "loss_without_sigmoid",
-            frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable"})),
+            frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable",
+                       "mnist_loss_leaves_its_inputs_unchanged"})),
     Mistake("04_calc_grad", "squared_error_loss",
             frozenset({"calc_grad_matches_reference", "calc_grad_accumulates_gradients",
-                       "calc_grad_works_with_a_module"})),
+                       "calc_grad_leaves_the_parameters_unchanged", "calc_grad_works_with_a_module"})),
     Mistake("05_step", "no_zeroing", frozenset({"step_resets_the_gradients"})),
     Mistake("06_epoch_loop", "never_stops", frozenset({"train_model_stops_when_patience_runs_out"})),
     Mistake("07_relu_net", "no_relu", frozenset({"simple_net_matches_reference", "simple_net_is_differentiable"})),

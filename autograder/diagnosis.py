@@ -2,7 +2,8 @@
 
 When a check fails, the same check runs again once per known mistake of the
 function, with the student's function replaced by the mistake's implementation
-(in a copy of the student's namespace, so it calls the student's own helpers).
+(in a copy of the student's namespace, in the same worker, so it calls the student's
+own helpers and sees the same inputs).
 If a mistake gives the very same observations and fails the same way, that is
 the student's mistake, and the feedback names it and says how to fix it.
 """
@@ -16,7 +17,7 @@ import torch
 from autograder.checks import Check, KnownMistake, known_mistakes
 from autograder.compare import Mismatch
 from autograder.snapshot import TensorInfo, Value
-from autograder.student import Student, StudentError
+from autograder.student_side import StudentFailed, StudentSide
 
 
 @dataclass
@@ -24,29 +25,33 @@ class Outcome:
     """One run of a check: what it observed, in order, and how it failed (None: it passed)."""
 
     record: list
-    failure: Mismatch | StudentError | None
+    failure: Mismatch | StudentFailed | None
 
     @property
     def signature(self):
         if self.failure is None:
             return None
-        if isinstance(self.failure, StudentError):
-            return ("error", str(self.failure).splitlines()[0])
+        if isinstance(self.failure, StudentFailed):
+            return ("error", self.failure.failure.kind, self.failure.failure.error)
         return ("mismatch",)
 
 
-def attempt(check: Check, student: Student, case) -> Outcome:
+def attempt(check: Check, student: StudentSide, case) -> Outcome:
     """Run `check`; a failure of the student's code is returned, not raised."""
     student.record = []
     try:
         check.run(student, case)
-    except (Mismatch, StudentError) as failure:
+    except (Mismatch, StudentFailed) as failure:
         return Outcome(student.record, failure)
     return Outcome(student.record, None)
 
 
-def diagnose(check: Check, student: Student, case, outcome: Outcome) -> KnownMistake | None:
-    """The known mistake of `check.function` that reproduces `outcome` exactly, if any."""
+def diagnose(check: Check, student: StudentSide, case, outcome: Outcome) -> KnownMistake | None:
+    """The known mistake of `check.function` that reproduces `outcome` exactly, if any. A
+    failure that observed nothing of the student's function (no call came back, and it raised
+    nothing) names nothing: the same failure of a twin would say nothing about the student."""
+    if not (outcome.record or isinstance(outcome.failure, StudentFailed)):
+        return None
     for mistake in known_mistakes(check.assignment, check.function):
         try:
             twin = attempt(check, student.with_mistake(mistake), case)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 
 from autograder.jobs import Job, grade_job, warm
@@ -33,13 +34,19 @@ class LocalPool:
 
 
 class DaskCluster:
-    """A dask.distributed scheduler at `address` (tcp://host:8786). Its workers need this course
-    installed as the instructor has it (solutions/ and the hidden references included)."""
+    """A dask.distributed scheduler at `address` (tls://host:8786), reached with the certificates in
+    `tls` (`autograder.cluster_tls`). Its workers need this course installed as the instructor has
+    it (the hidden references included)."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, tls: Path | None):
         from distributed import Client
 
-        self.client = Client(address, timeout="10s")
+        from autograder.cluster_tls import TlsError, security
+
+        if not address.startswith("tls://") or tls is None:
+            raise TlsError(f"{address}: a scheduler is reached over TLS only (tls://HOST:PORT, with --tls DIR): "
+                           "whoever reaches a plain one can run code on its workers")
+        self.client = Client(address, timeout="10s", security=security(tls))
         self.where = f"the Dask scheduler at {address}"
         self.run = uuid.uuid4().hex[:8]  # keys of this run only: a rerun is graded again
         self.jobs = sum(self.client.nthreads().values()) or 1
@@ -52,5 +59,5 @@ class DaskCluster:
         self.client.close()
 
 
-def executor(jobs: int, scheduler: str | None):
-    return DaskCluster(scheduler) if scheduler else LocalPool(jobs)
+def executor(jobs: int, scheduler: str | None, tls: Path | None = None):
+    return DaskCluster(scheduler, tls) if scheduler else LocalPool(jobs)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from autograder.offline_sanitize import CourseNotebook, sanitize
 from autograder.runner import Result, grade_isolated
-from autograder.sandbox import Limits, worker_env
-from autograder.zygote import Zygote, ZygoteFailed
+from autograder.limits import Limits
+from autograder.zygote import Zygote, ZygoteFailed, worker_env
 
 _local = threading.local()
 
@@ -52,6 +52,7 @@ class Graded:
     seconds: float = 0.0  # from the notebook read to the last check's result
     work_seconds: float = 0.0  # of which the worker ran the student's code for the checks
     error: str | None = None
+    confinement: dict | None = None  # what the sandbox held (`confine.Plan.report`)
 
 
 def grade_job(job: Job) -> Graded:
@@ -70,7 +71,8 @@ def grade_job(job: Job) -> Graded:
             _drop_zygote()
     else:
         results = grade_isolated(job.assignment, cells, job.limits, timing=timing)
-    return Graded(job.key, cells, results, time.perf_counter() - start, timing.get("work_seconds", 0.0))
+    return Graded(job.key, cells, results, time.perf_counter() - start, timing.get("work_seconds", 0.0),
+                  confinement=timing.get("confinement"))
 
 
 def sanitized_cells(text: str, assignment: str, course: CourseNotebook) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from traitlets import Float
 from autograder import class_grading
 from autograder.feedback import verdict
 from autograder.runner import grade_isolated
-from autograder.sandbox import Limits
+from autograder.limits import Limits
 from autograder.submission import notebook_cells
 
 
@@ -42,7 +42,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         run = class_grading.current()  # `python -m autograder grade` graded it already, in parallel?
         results = run.results_for(student, assignment, cells) if run else None
         if results is None:
-            results = grade_isolated(assignment, cells, self.limits)
+            about: dict = {}
+            results = grade_isolated(assignment, cells, self.limits, timing=about)
+            self._report(about.get("confinement"))
         if run:
             run.recorded()
         results = {r.id: r for r in results}
@@ -52,6 +54,19 @@ class SandboxedExecute(NbGraderPreprocessor):
                 result = results.get(meta.get("grade_id"))
                 cell.outputs = _outputs(result, meta.get("grade_id"))
         return nb, resources
+
+
+    _reported = False
+
+    def _report(self, confinement: dict | None) -> None:
+        """Say once, in nbgrader's log, what the sandbox holds here, and warn of what it cannot."""
+        if confinement is None or SandboxedExecute._reported:
+            return
+        SandboxedExecute._reported = True
+        self.log.info("sandbox: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in confinement["held"].items()))
+        for what in confinement["unprotected"]:
+            self.log.warning("sandbox: %s is not protected here: %s", what.replace("_", " "),
+                             confinement["held"][what])
 
 
 def _outputs(result, grade_id):

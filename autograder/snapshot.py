@@ -1,8 +1,10 @@
 """What came back from a student's function, as plain data.
 
 A check never holds the student's objects: it reads a `Value`, a snapshot taken
-right after the call (type, dtype, shape, autograd state, values, gradient).
-Snapshots pickle, so the call can run in another process than the comparison.
+right after the call (type, dtype, shape, autograd state, values, gradient), or a
+`Call`, which adds how to name the call and the inputs after it. Snapshots are plain
+data: the worker takes them, `autograder.transport` carries and checks them, and the
+grader compares them.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import numbers
 from dataclasses import dataclass
 
 import torch
+
+MAX_SENT = 4 * 2**20  # numbers of one tensor sent back: a larger answer is described, not sent
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,16 @@ class Value:
         return None
 
 
+@dataclass(frozen=True)
+class Call:
+    """One call of a student function: which, how to name it, what came back, the inputs after."""
+
+    name: str
+    text: str
+    value: Value
+    inputs: dict[str, Value]
+
+
 def snapshot(obj, depth: int = 0) -> Value:
     """Freeze `obj` into a Value (nested lists and tuples up to 3 levels)."""
     kind = type(obj).__name__
@@ -66,7 +80,7 @@ def snapshot(obj, depth: int = 0) -> Value:
 
 def tensor_info(t: torch.Tensor, with_grad: bool = True) -> TensorInfo:
     values = None
-    if t.device.type != "meta":
+    if t.device.type != "meta" and t.numel() <= MAX_SENT:
         values = t.detach().to("cpu", copy=True)
     grad = None
     if with_grad and (t.is_leaf or t.retains_grad) and t.grad is not None:
@@ -88,6 +102,8 @@ def short_text(t: torch.Tensor) -> str:
     dtype = str(t.dtype).removeprefix("torch.")
     if t.device.type == "meta":
         return f"a {tuple(t.shape)} {dtype} tensor on the meta device (it has no values)"
+    if t.numel() > MAX_SENT:
+        return f"a {tuple(t.shape)} {dtype} tensor (too large to compare)"
     if t.numel() <= 6:
         numbers_ = t.detach().cpu().reshape(-1).tolist()
         shown = ", ".join(_fmt(v) for v in numbers_)

@@ -1,9 +1,12 @@
-"""The student's side of a check: their functions, called so that nothing escapes.
+"""The student's functions, called in the worker so that nothing escapes.
 
-A `Student` wraps the namespace the student's code ran in (a notebook's
-globals, or a submitted file). Checks call student code only through it, so an
-exception the student's code raises becomes a `StudentError` carrying the
-student's own lines, never a crash of the grader.
+A `Student` wraps the namespace the student's code ran in. The worker answers the
+grader's requests through it: `call` one function on inputs and snapshot what came
+back, or run a check's `probe` (a function of the checks module that drives the
+student's code and returns snapshots). An exception of the student's code becomes a
+`StudentError`, a plain description of what failed (`Failure`), which the grader turns
+into feedback. Everything here runs beside the student's code: it computes, it never
+judges.
 """
 from __future__ import annotations
 
@@ -15,14 +18,37 @@ from pathlib import Path
 
 import torch
 
-from autograder.snapshot import Value, snapshot
+from autograder.snapshot import Call, snapshot
 
 _GRADER_DIR = str(Path(__file__).resolve().parent)
 _LIBRARY_DIRS = tuple({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix)})
+KINDS = ("missing", "not callable", "not implemented", "exit", "memory", "raised")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong in the student's code, as plain data.
+
+    function: which function failed ('mnist_loss', 'BasicOptim.step');
+    kind: one of KINDS; error: the exception's class name ('TypeError');
+    details: the student's own words: the exception's message and their lines.
+    """
+
+    function: str
+    kind: str
+    error: str = ""
+    details: str = ""
+
+    def as_dict(self) -> dict:
+        return {"function": self.function, "kind": self.kind, "error": self.error, "details": self.details}
 
 
 class StudentError(Exception):
-    """The student's code raised (or was missing): the message is for the student."""
+    """The student's code raised (or is missing): `failure` says how."""
+
+    def __init__(self, failure: Failure):
+        super().__init__(failure.details or f"{failure.function}: {failure.kind}")
+        self.failure = failure
 
 
 def student_frames(tb) -> list[str]:
@@ -30,7 +56,7 @@ def student_frames(tb) -> list[str]:
     lines = []
     for frame in traceback.extract_tb(tb):
         filename = str(Path(frame.filename).resolve()) if frame.filename[:1] != "<" else frame.filename
-        if filename.startswith(_GRADER_DIR) or filename.startswith(_LIBRARY_DIRS):
+        if filename.startswith((_GRADER_DIR, "<frozen ")) or filename.startswith(_LIBRARY_DIRS):
             continue
         where = f"line {frame.lineno}"
         code = (frame.line or "").strip()
@@ -38,22 +64,21 @@ def student_frames(tb) -> list[str]:
     return lines
 
 
-def describe_exception(function: str, error: BaseException) -> str:
-    """'mnist_loss raised ValueError: ... \\n  line 4, in mnist_loss: ...' with the student's frames only."""
+def failure_of(function: str, error: BaseException) -> Failure:
+    """How `function` failed with `error`, with the student's frames only."""
     if isinstance(error, NotImplementedError):
-        return f"{function} is not implemented yet (it raised NotImplementedError)."
+        return Failure(function, "not implemented", "NotImplementedError")
     if isinstance(error, SystemExit):
-        return f"{function} called sys.exit({error.code!r}): a function should return its result."
+        return Failure(function, "exit", "SystemExit", f"called sys.exit({error.code!r})")
     if isinstance(error, MemoryError) or "can't allocate memory" in str(error):
-        return (f"{function} ran out of memory (it asked for more than the grader allows): "
-                "is something growing without end?")
+        return Failure(function, "memory", type(error).__name__)
     message = str(error).strip().splitlines()
-    first = message[0] if message else ""
+    first = message[0][:300] if message else ""
     frames = student_frames(error.__traceback__)
-    text = f"{function} raised {type(error).__name__}" + (f": {first}" if first else "")
+    details = f"{type(error).__name__}" + (f": {first}" if first else "")
     if frames:
-        text += "\n" + "\n".join(frames[-3:])
-    return text
+        details += "\n" + "\n".join(frames[-3:])
+    return Failure(function, "raised", type(error).__name__, details)
 
 
 class Student:
@@ -62,24 +87,14 @@ class Student:
     def __init__(self, namespace: dict, problem: str | None = None):
         self.namespace = namespace
         self.problem = problem  # why the student's code did not run to the end, if it did not
-        self.record: list = []  # what every call and probe gave, in order (for the diagnosis)
 
     def function(self, name: str):
         """The student's `name`, or a StudentError saying it is missing."""
         if name not in self.namespace:
-            if self.problem:
-                raise StudentError(f"{name} is not defined, because your code did not run to "
-                                   f"the end:\n{self.problem}")
-            raise StudentError(
-                f"{name} is not defined: write a function named {name} "
-                "(run its cell before checking it)."
-            )
+            raise StudentError(Failure(name, "missing", "", self.problem or ""))
         found = self.namespace[name]
         if not callable(found):
-            raise StudentError(
-                f"{name} is a {type(found).__name__}, not a function: "
-                f"define it with `def {name}(...)`."
-            )
+            raise StudentError(Failure(name, "not callable", type(found).__name__))
         return found
 
     @contextlib.contextmanager
@@ -90,7 +105,7 @@ class Student:
         except StudentError:
             raise
         except (Exception, SystemExit) as error:
-            raise StudentError(describe_exception(name, error)) from None
+            raise StudentError(failure_of(name, error)) from None
 
     def run(self, name: str, *args, **kwargs):
         """Call the student's `name` and return what it returned (a live object)."""
@@ -98,62 +113,40 @@ class Student:
         with self.blame(name):
             return fn(*args, **kwargs)
 
-    def call(self, name: str, /, *, seed: int | None = None, grad_wrt: tuple[str, ...] = (),
-             **inputs) -> Call:
+    def call(self, name: str, inputs: dict, *, seed: int = 0, grad_wrt: tuple[str, ...] = ()) -> Call:
         """Call the student's `name` with `inputs` in order, on copies; return a Call.
 
-        The inputs are passed by position (students may name their parameters
-        as they like); their names only make the messages readable. The
-        caller's tensors are never touched. The call runs with torch, NumPy and
-        `random` seeded by `seed` (0 by default), so it can be repeated exactly,
-        and their state is restored afterwards.
+        The inputs are passed by position (students may name their parameters as they
+        like). The call runs with torch, NumPy and `random` seeded by `seed`, so it can be
+        repeated exactly, and their state is restored afterwards.
         grad_wrt: inputs that require grad; when the result requires grad too,
         `result.sum().backward()` runs, and the inputs' snapshots carry `.grad`.
         """
         args = tuple(_copy(v, k in grad_wrt) for k, v in inputs.items())
-        with seeded(0 if seed is None else seed):
+        with seeded(seed):
             result = self.run(name, *args)
             if grad_wrt and isinstance(result, torch.Tensor) and result.requires_grad:
                 with self.blame(name):
                     result.sum().backward()
-        call = Call(
-            text=call_text(name, inputs),
-            value=snapshot(result),
-            inputs=dict(zip(inputs, (snapshot(a) for a in args))),
-        )
-        self.record.append(call)
-        return call
+            value = snapshot(result)
+        return Call(name, "", value, dict(zip(inputs, (snapshot(a) for a in args))))
 
-    def with_mistake(self, mistake) -> "Student":
-        """A copy of this student's namespace with `mistake` in place of their function."""
-        namespace = dict(self.namespace)
-        exec(compile(mistake.code, f"<known mistake {mistake.id}>", "exec"), namespace)
-        return Student(namespace, self.problem)
+    def call_twice(self, name: str, inputs: dict, *, seed: int = 0) -> list[Call]:
+        """Call `name` twice on the very same copies of the inputs: a function that changes them
+        in place gives itself other inputs the second time."""
+        args = tuple(_copy(v) for v in inputs.values())
+        calls = []
+        for _ in range(2):
+            with seeded(seed):
+                value = snapshot(self.run(name, *args))
+            calls.append(Call(name, "", value, dict(zip(inputs, (snapshot(a) for a in args)))))
+        return calls
 
-    def probe(self, probe, *args):
-        """Run `probe(self, *args)`, a function of the check's that drives the student's
-        code and returns snapshots only; seeded and restored as `call` is."""
+    def probe(self, probe, inputs: dict):
+        """Run `probe(self, inputs)`, a function of the checks that drives the student's code and
+        returns snapshots only; seeded and restored as `call` is."""
         with seeded(0):
-            seen = probe(self, *args)
-        self.record.append(seen)
-        return seen
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call of a student function: how to name it, what came back, the inputs after."""
-
-    text: str
-    value: Value
-    inputs: dict[str, Value]
-
-
-def call_text(name: str, inputs: dict) -> str:
-    """'mnist_loss(predictions, targets) with predictions a (8, 1) float32 tensor, ...'."""
-    if not inputs:
-        return f"{name}()"
-    shown = ", ".join(f"{k} = {snapshot(v).text}" for k, v in inputs.items())
-    return f"{name}({', '.join(inputs)}) with {shown}"
+            return probe(self, inputs)
 
 
 @contextlib.contextmanager

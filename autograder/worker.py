@@ -1,27 +1,31 @@
 """The sandboxed worker: the only process that runs a student's code.
 
-Started by `autograder.sandbox`, it gets everything through a pipe: the
-assignment, the student's code and the limits. It prepares what the checks need
-(torch, the earlier steps' functions, fastai and the data where needed), then
-locks itself down before the student's code runs:
+It is forked from a warm zygote (`autograder.zygote`) and confined before it reads its
+first message (`autograder.confine`). Through its pipe it gets everything: the
+assignment, the limits, the code every student starts with (the public functions of
+the earlier steps), then the student's cells one at a time, then requests (call a
+student function on inputs, run a probe over inputs). It answers with snapshots. It
+never sees an expected value, and nothing it sends is believed without a check.
 
-- memory: an address-space limit, so a hog gets MemoryError instead of the machine;
-- output: prints go to a capped buffer, raw writes to /dev/null;
-- privileges: run as root, it becomes `nobody`, so it cannot read the hidden
-  references or the solutions, nor write to the course's files.
-
-Then it answers requests (call a student function, run a probe) with snapshots.
-The grader compares; the worker never sees an expected value.
+`Worker.answer` is also how a student's own notebook is answered in its kernel
+(`autograder.student_side.LocalStudent`): the same handler, the same messages.
 """
 from __future__ import annotations
 
 import importlib
 import io
-import os
 import resource
 import sys
+import types
 
-NOBODY = 65534
+# Imported by the zygote before it forks, so that a student's imports of them are instant.
+PRELOADED = """abc argparse array ast base64 bisect builtins calendar cmath collections
+collections.abc contextlib copy csv dataclasses datetime decimal difflib enum fractions
+functools gc hashlib heapq inspect io itertools json logging math numbers operator os pathlib
+pickle pprint random re secrets signal statistics string struct sys tempfile textwrap threading
+time timeit traceback types typing unittest uuid warnings weakref ctypes numpy numpy.random
+torch torch.nn torch.nn.functional torch.optim torch.autograd matplotlib matplotlib.pyplot
+IPython.core.inputtransformer2""".split()
 
 
 class CappedText(io.TextIOBase):
@@ -41,38 +45,26 @@ class CappedText(io.TextIOBase):
         return len(text)
 
 
-# Imported before the lock-down: as `nobody`, the worker may be unable to read Python's own
-# library (under /root with pyenv), so what student code may import must already be loaded.
-PRELOADED = """abc argparse array ast base64 bisect builtins calendar cmath collections
-collections.abc contextlib copy csv dataclasses datetime decimal difflib enum fractions
-functools gc hashlib heapq inspect io itertools json logging math numbers operator os pathlib
-pickle pprint random re secrets signal statistics string struct sys tempfile textwrap threading
-time timeit traceback types typing unittest uuid warnings weakref ctypes numpy numpy.random
-torch torch.nn torch.nn.functional torch.optim torch.autograd matplotlib matplotlib.pyplot""".split()
-
-
 _WARM: set[str] = set()  # the assignments warm_up has prepared this process for
 
 
 def warm_up(assignments) -> None:
     """Import and load, once, everything the checks of `assignments` need in a worker: the
-    usual modules, the checks, the data, fastai. Nothing secret: no solution is imported here."""
+    usual modules, the checks, the data, fastai. Nothing secret: no solution, no reference."""
     from autograder import checks, data, transport
 
     assignments = [a for a in assignments if a not in _WARM]
     if not assignments:
-        return  # a worker forked from a warm zygote
+        return
     _WARM.update(assignments)
     for name in PRELOADED:
         importlib.import_module(name)
-    transport.decode(transport.encode({"warm": 1}))
-    import torch
-
-    torch.save({"x": torch.zeros(1)}, io.BytesIO())  # its first use imports more of the library
+    transport.decode(transport.encode({"warm": [1.0, (None,)]})[8:])
     for assignment in assignments:
         checks.module(assignment)  # the probes and known mistakes of this assignment
-        if assignment == "07_relu_net":
-            for name in ("fastai.data.load", "fastai.data.core", "fastai.learner", "fastai.optimizer"):
+        if assignment == "07_relu_net":  # and what students import there, the way fastai's book does
+            for name in ("fastai.data.load", "fastai.data.core", "fastai.learner", "fastai.optimizer",
+                         "fastai.vision.all"):
                 importlib.import_module(name)
     try:
         data.load()  # read as the current user; kept in memory for the probes and the notebooks
@@ -97,15 +89,14 @@ def exercise_fastai() -> None:
         learn.fit(1, 0.1)
 
 
-def prepare(assignment: str) -> dict:
-    """The student's starting namespace, everything it needs loaded (before the lock-down, while
-    the solutions of the earlier steps can still be read)."""
-    from autograder.submission import provided
-
-    warm_up([assignment])  # instant in a worker forked from a warm zygote
-    namespace = provided(assignment)
+def student_module(provided: str) -> dict:
+    """The namespace a student's code runs in: a real module, `__main__` as in Jupyter (so
+    dataclasses, pickle and typing work), holding `provided` (the code every student starts with)."""
+    module = types.ModuleType("__main__", "the student's code")
+    sys.modules["__main__"] = module
+    exec(compile(provided, "<the course's code>", "exec"), module.__dict__)
     reseed()
-    return namespace
+    return module.__dict__
 
 
 def reseed() -> None:
@@ -124,13 +115,10 @@ def reseed() -> None:
 def lock_down(memory_limit: int, output_limit: int) -> CappedText:
     """memory_limit: the bytes the student's code may add to what the worker already maps
     (so a worker forked from a zygote that loaded more leaves the student the same room)."""
+    import os
+
     allowed = _mapped_bytes() + memory_limit
     resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
@@ -140,14 +128,20 @@ def lock_down(memory_limit: int, output_limit: int) -> CappedText:
 
 def _mapped_bytes() -> int:
     """The address space this process maps now (VmSize)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 * 4
 
 
 class Worker:
+    """Answers the grader's requests on the student's namespace (and its variants, each with a
+    known mistake in place of the student's function)."""
+
     def __init__(self, namespace: dict, assignment: str):
         self.assignment, self.problem = assignment, None
         self.namespaces = {None: namespace}
@@ -167,32 +161,42 @@ class Worker:
         from autograder.student import Student, StudentError
         from autograder.submission import run_cell
 
-        if request["op"] == "run_cell":  # one cell of the student's code, into the namespace
+        op = request["op"]
+        if op == "run_cell":  # one cell of the student's code, into the namespace
             return {"ok": run_cell(request["name"], request["source"], self.namespaces[None])}
-        if request["op"] == "problem":  # what went wrong while loading, for "not defined" messages
+        if op == "problem":  # what went wrong while loading, for "not defined" messages
             self.problem = request["text"]
             return {"ok": None}
         student = Student(self.namespace(request.get("variant")), self.problem)
         try:
-            if request["op"] == "call":
-                return {"ok": student.call(request["name"], seed=request["seed"],
-                                           grad_wrt=tuple(request["grad_wrt"]), **request["inputs"])}
-            module_name, qualname = request["probe"].split(":")
-            if not module_name.startswith("autograder.checks."):
-                raise ValueError(f"not a probe: {request['probe']}")
-            probe = importlib.import_module(module_name)
-            for part in qualname.split("."):
-                probe = getattr(probe, part)
-            return {"ok": student.probe(probe, *request["args"])}
+            if op == "call" and request["twice"]:  # on the same tensors: did the first call change them?
+                return {"ok": student.call_twice(request["name"], request["inputs"], seed=request["seed"])}
+            if op == "call":
+                return {"ok": student.call(request["name"], request["inputs"], seed=request["seed"],
+                                           grad_wrt=tuple(request["grad_wrt"]))}
+            return {"ok": student.probe(_probe(request["probe"]), request["inputs"])}
         except StudentError as error:
-            return {"student_error": str(error)}
+            return {"error": error.failure.as_dict()}
+
+
+def _probe(name: str):
+    """A probe of the checks, by "module:qualname"; nothing else can be named."""
+    module_name, qualname = name.split(":")
+    if not module_name.startswith("autograder.checks."):
+        raise ValueError(f"not a probe: {name}")
+    probe = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        probe = getattr(probe, part)
+    return probe
 
 
 def main(read_fd: int, write_fd: int) -> None:
+    """A worker's life: its setup, the student's code, then requests until the grader hangs up."""
     from autograder import transport
 
     setup = transport.receive(read_fd)
-    worker = Worker(prepare(setup["assignment"]), setup["assignment"])
+    warm_up([setup["assignment"]])  # instant in a worker forked from a zygote warmed for it
+    worker = Worker(student_module(setup["provided"]), setup["assignment"])
     lock_down(setup["memory_limit"], setup["output_limit"])
     transport.send(write_fd, {"ready": True})
     while True:
@@ -203,14 +207,10 @@ def main(read_fd: int, write_fd: int) -> None:
         try:
             reply = worker.answer(request)
         except BaseException as error:  # the worker's own trouble, or student code that broke it
-            reply = {"internal": f"{type(error).__name__}: {error}"}
+            reply = {"internal": f"{type(error).__name__}: {error}"[:2000]}
         try:
             transport.send(write_fd, reply)
         except transport.ChannelClosed:
             return
         except Exception as error:  # an answer that cannot be sent (an odd object in it)
-            transport.send(write_fd, {"internal": f"{type(error).__name__}: {error}"})
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+            transport.send(write_fd, {"internal": f"{type(error).__name__}: {error}"[:2000]})

@@ -9,7 +9,8 @@ The class: every student submits all seven assignments, one of five kinds, in tu
   blank      the release, untouched
   slow       the solutions, plus a cell of their own that computes for about a second,
              and a cell tagged "demo" (a long training plot) that grading must skip
-The same class is graded by nbgrader autograde (the course's configuration: one fresh
+First, what one confined worker costs (forked from a warm zygote, set up, reaped). The
+same class is then graded by nbgrader autograde (the course's configuration: one fresh
 sandboxed worker per notebook) and by the parallel command, then the command alone on
 the first 10 and 20 students to show how its time grows. Printed: notebooks per minute,
 peak memory (the whole process tree, PSS), the time per class size, the overhead per
@@ -148,11 +149,32 @@ def timed(command: list[str], folder: Path) -> tuple[float, int, str]:
     return seconds, peak, printed
 
 
+def worker_start(samples: int = 30) -> float:
+    """Seconds (the median of `samples`) for a warm zygote to fork a confined worker, set it up
+    and reap it: what each notebook pays beyond its own code for the sandbox."""
+    from autograder.limits import Deadline, Limits
+    from autograder.sandbox import Sandbox
+    from autograder.zygote import Zygote
+
+    zygote = Zygote(assignments=["01_init"])
+    zygote.confinement  # noqa: B018  (warm)
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        with Sandbox("01_init", [], Limits(), Deadline.within(60), zygote) as sandbox:
+            sandbox.start()
+        times.append(time.perf_counter() - start)
+    zygote.close()
+    return sorted(times)[samples // 2]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
+    print(f"a confined worker, forked from a warm zygote, set up and reaped: {1000 * worker_start():.0f} ms "
+          "(median of 30)", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         print(f"building a class of {args.students} students x {len(ASSIGNMENTS)} assignments ...", flush=True)

@@ -8,15 +8,16 @@ diagnosis the student must see. Run this file for the maintainers' report:
 """
 from __future__ import annotations
 
+import atexit
 import importlib
+import inspect
 import sys
 import textwrap
 from dataclasses import dataclass
 
 from autograder.assignments import FUNCTIONS, module_name
 from autograder.checks import known_mistakes
-from autograder.runner import Result, run_checks
-from autograder.submission import provided
+from autograder.runner import Result, grade_isolated
 
 
 @dataclass(frozen=True)
@@ -570,13 +571,26 @@ ALTERNATIVES = [
 
 
 def grade(entry: Entry) -> list[Result]:
-    """Every check of the entry's assignment, with the entry's function and the reference
-    solution of every other function."""
-    namespace = provided(entry.assignment)
+    """Every check of the entry's assignment, as an instructor grades it (a confined worker,
+    the graded inputs), with the entry's function and the reference solution of every other
+    function, as the source code a student would hand in."""
     solutions = importlib.import_module(f"solutions.{module_name(entry.assignment)}")
-    namespace.update({name: getattr(solutions, name) for name in FUNCTIONS[entry.assignment]})
-    exec(compile(entry.code, f"<catalog: {entry.what}>", "exec"), namespace)
-    return run_checks(entry.assignment, namespace)
+    others = "\n\n".join(inspect.getsource(getattr(solutions, name)) for name in FUNCTIONS[entry.assignment])
+    return grade_isolated(entry.assignment, [("solutions.py", others), ("answer.py", entry.code)],
+                          zygote=shared_zygote())
+
+
+_ZYGOTE = []
+
+
+def shared_zygote():
+    """One warm fork server for every entry graded in this process."""
+    if not _ZYGOTE:
+        from autograder.zygote import Zygote
+
+        _ZYGOTE.append(Zygote())
+        atexit.register(_ZYGOTE[0].close)
+    return _ZYGOTE[0]
 
 
 def diagnosis_of(entry: Entry) -> str:

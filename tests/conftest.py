@@ -4,11 +4,13 @@ import textwrap
 import pytest
 
 from autograder.cli import grade_file
+from autograder.runner import grade_isolated
 
 
 @pytest.fixture
 def grade(tmp_path):
-    """grade(assignment, source) -> {check id: Result}, through a real .py submission file."""
+    """grade(assignment, source) -> {check id: Result}, through a real .py submission file, as
+    an instructor grades: every check, on the inputs drawn for grading, messages without values."""
     counter = iter(range(10**6))
 
     def run(assignment, source):
@@ -17,6 +19,23 @@ def grade(tmp_path):
         return {r.id: r for r in grade_file(assignment, path)}
 
     return run
+
+
+@pytest.fixture
+def practice():
+    """practice(assignment, source) -> {check id: Result}: the public checks on the public inputs,
+    in a sandboxed worker, with the details a student sees in their own copy."""
+    def run(assignment, source):
+        return {r.id: r for r in grade_isolated(assignment, [("answer.py", textwrap.dedent(source))], hidden=False)}
+
+    return run
+
+
+def public_case(assignment: str, name: str):
+    """A public reference case (its inputs are what the practice messages show)."""
+    from autograder import references
+
+    return references.load(assignment, "public")[name]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 Each case is graded twice: as a .py file by `python -m autograder check`, and as a
 notebook (the release with its cells filled in, or tampered with) by `nbgrader
 autograde`. It names the checks it must fail in each; all the others must pass. Run
-this file for the maintainers' report:
+this file for the maintainers' report (it goes on with the attacks of tests/attacks.py):
 
     python tests/hostile.py
 """
@@ -36,7 +36,8 @@ def checks_of(*functions: str) -> frozenset[str]:
 
 ALL = checks_of("sigmoid", "mnist_loss")
 LOSS_CHECKS = checks_of("mnist_loss")
-VALUES = frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable"})
+VALUES = frozenset({"mnist_loss_matches_reference", "mnist_loss_is_differentiable",
+                    "mnist_loss_leaves_its_inputs_unchanged"})
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ CASES = [
     Case("wrong signature", loss=loss("return predictions.mean()").replace("(predictions, targets)", "(predictions)"),
          fails_py=LOSS_CHECKS, says="TypeError"),
     Case("infinite loop in the function", loss=loss("while True:\n    pass"), fails_py=LOSS_CHECKS,
-         says="did not finish within 4 s: is there a loop that never ends?"),
+         says="did not finish within 4 s"),
     Case("infinite loop at the top level", extra="while True:\n    pass\n", fails_py=ALL, fails_nb=frozenset(),
          says="did not finish within 4 s"),
     Case("loop that ignores SIGALRM, SIGTERM and SIGINT", loss=loss("""
@@ -140,7 +141,7 @@ CASES = [
             pass
     """), fails_py=LOSS_CHECKS, says="did not finish within 4 s"),
     Case("sys.exit(0) in the function", loss=loss("import sys\nsys.exit(0)"), fails_py=LOSS_CHECKS,
-         says="called sys.exit(0)"),
+         says="called sys.exit()"),
     Case("sys.exit(0) at the top level", extra="import sys\nsys.exit(0)\n", fails_py=ALL,
          fails_nb=frozenset(), says="sys.exit"),
     Case("os._exit(0) in the function", loss=loss("import os\nos._exit(0)"), fails_py=LOSS_CHECKS,
@@ -160,22 +161,20 @@ CASES = [
         return torch.where(targets == 1, 1 - p, p).mean()
     """)),
     Case("returns numpy", loss=loss("p = sigmoid(predictions)\nreturn torch.where(targets == 1, 1 - p, p).mean().detach().numpy()"),
-         fails_py=LOSS_CHECKS - {"mnist_loss_leaves_its_inputs_unchanged"}, says="expected a torch.Tensor"),
-    Case("returns a list", loss=loss("return [0.5]"), fails_py=LOSS_CHECKS - {"mnist_loss_leaves_its_inputs_unchanged"},
-         says="returned list"),
-    Case("returns a string", loss=loss("return 'the loss'"),
-         fails_py=LOSS_CHECKS - {"mnist_loss_leaves_its_inputs_unchanged"}, says="returned str"),
+         fails_py=LOSS_CHECKS, says="returned a NumPy array, not a 0-dim tensor"),
+    Case("returns a list", loss=loss("return [0.5]"), fails_py=LOSS_CHECKS, says="returned a list"),
+    Case("returns a string", loss=loss("return 'the loss'"), fails_py=LOSS_CHECKS, says="returned a string"),
     Case("returns NaN", loss=loss("return torch.tensor(float('nan'))"), fails_py=VALUES, says="nan"),
     Case("returns inf", loss=loss("return torch.tensor(float('inf'))"), fails_py=VALUES, says="inf"),
     Case("returns float64", loss=loss("p = sigmoid(predictions.double())\nreturn torch.where(targets == 1, 1 - p, p).mean()"),
-         fails_py=VALUES, says="dtype torch.float64"),
+         fails_py=VALUES, says="returned a float64 tensor"),
     Case("a tensor on the meta device", loss=loss("return torch.empty((), device='meta')"),
          fails_py=VALUES, says="meta device"),
     Case("a detached result", loss=loss("p = sigmoid(predictions)\nreturn torch.where(targets == 1, 1 - p, p).mean().detach()"),
          fails_py=frozenset({"mnist_loss_is_differentiable"}), says="does not require grad"),
     Case("modifies its inputs in place", loss=loss("p = predictions.sigmoid_()\nreturn torch.where(targets == 1, 1 - p, p).mean()"),
          fails_py=frozenset({"mnist_loss_is_differentiable", "mnist_loss_leaves_its_inputs_unchanged"}),
-         says="changed its input predictions in place"),
+         says="it changes its inputs in place"),
     Case("monkeypatches torch.allclose, torch.equal, Tensor.__eq__ and numpy", extra=textwrap.dedent("""
         import numpy as np
         torch.allclose = lambda *a, **k: True
@@ -204,7 +203,7 @@ CASES = [
     Case("reads the hidden references and the solutions to copy the answer", loss=loss(f"""
         try:
             cases = torch.load({str(REFS / "hidden" / "03_sigmoid_loss.pt")!r})
-            return cases["mnist_loss_grad"]["expected"]
+            return cases["mnist_loss_grad"]["expected"]["loss"]
         except Exception:
             pass
         try:
@@ -337,5 +336,7 @@ def report() -> int:
         return 0 if right == total else 1
 
 
-if __name__ == "__main__":
-    sys.exit(report())
+if __name__ == "__main__":  # this corpus, then the attacks of a student who read the repository
+    import attacks
+
+    sys.exit(report() | attacks.report())

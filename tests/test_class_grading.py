@@ -85,14 +85,19 @@ def test_without_force_what_is_autograded_already_is_not_graded_again(demo_class
     assert course.gradebook_scores(folder) == course.gradebook_scores(demo_class)
 
 
-def test_a_dask_cluster_gives_the_same_scores(demo_class):
+def test_a_dask_cluster_gives_the_same_scores(demo_class, tmp_path):
     from distributed import LocalCluster
 
+    from autograder.cluster_tls import make_certificates, security
+
+    tls = tmp_path / "tls"
+    make_certificates(tls)
     folder = twin(demo_class, "dask")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        done = grade_command(folder, "--scheduler", cluster.scheduler_address)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      protocol="tls://", security=security(tls)) as cluster:
+        done = grade_command(folder, "--scheduler", cluster.scheduler_address, "--tls", str(tls))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "the Dask scheduler at tcp://" in done.stdout and "0 graded again" in done.stdout, done.stdout
+    assert "the Dask scheduler at tls://" in done.stdout and "0 graded again" in done.stdout, done.stdout
     assert_same_grading(demo_class, folder)
 
 
@@ -137,9 +142,12 @@ def test_the_command_refuses_a_folder_that_is_not_a_course(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    from autograder.cluster_tls import make_certificates
+
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
-    done = grade_command(tmp_path, "--scheduler", "tcp://127.0.0.1:9")
-    assert done.returncode == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr
+    make_certificates(tmp_path / "tls")
+    done = grade_command(tmp_path, "--scheduler", "tls://127.0.0.1:9", "--tls", str(tmp_path / "tls"))
+    assert done.returncode == 2 and "cannot reach the Dask scheduler at tls://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
 
 

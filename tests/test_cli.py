@@ -29,7 +29,7 @@ def test_json_report(tmp_path):
     done = run("check", "03_sigmoid_loss", str(path), "--json")
     assert done.returncode == 1
     report = json.loads(done.stdout)
-    assert set(report) == {"assignment", "score", "max_score", "checks"}
+    assert set(report) == {"assignment", "score", "max_score", "checks", "sandbox"}
     assert report["assignment"] == "03_sigmoid_loss" and report["max_score"] == 10
     assert report["score"] == 5  # the four sigmoid checks pass, the four mnist_loss checks fail
     for c in report["checks"]:

@@ -1,9 +1,13 @@
 """Each layer of the comparison catches the mistake it is for, and says so.
 
 One small wrong implementation per layer: callable, type, dtype, shape,
-autograd state, values, side effects; plus the student's own exception.
+autograd state, values, side effects; plus the student's own exception. Graded
+messages (`grade`) say what went wrong without a value; the details (the call, the
+values) come in a student's practice (`practice`), on the public inputs.
 """
 import pytest
+
+from conftest import public_case
 
 
 def test_callable_layer_a_name_that_is_not_a_function(grade):
@@ -17,14 +21,19 @@ def test_callable_layer_a_misnamed_function(grade):
     assert "sigmoid is not defined" in results["sigmoid_matches_reference"].message
 
 
-def test_type_layer_a_list_instead_of_a_tensor(grade):
-    results = grade("02_predict", """
-        def linear1(xb, weights, bias):
-            return (xb @ weights + bias).tolist()
-    """)
-    message = results["linear1_matches_reference"].message
+LIST = """
+    def linear1(xb, weights, bias):
+        return (xb @ weights + bias).tolist()
+"""
+
+
+def test_type_layer_a_list_instead_of_a_tensor(grade, practice):
+    assert grade("02_predict", LIST)["linear1_matches_reference"].message.startswith(
+        "linear1 returned a list, not a tensor\n")
+    n = len(public_case("02_predict", "linear1").inputs["xb"])
+    message = practice("02_predict", LIST)["linear1_matches_reference"].message
     assert "returned list" in message and "expected a torch.Tensor" in message
-    assert message.startswith("linear1(xb, weights, bias) with xb = a (6, 784) float32 tensor")
+    assert f"\nlinear1(xb, weights, bias) with xb = a ({n}, 784) float32 tensor" in message
 
 
 def test_dtype_layer_float64(grade):
@@ -33,30 +42,33 @@ def test_dtype_layer_float64(grade):
             return 1 / (1 + torch.exp(-x.double()))
     """)
     message = results["sigmoid_matches_reference"].message
-    assert "dtype torch.float64; expected torch.float32" in message and "float32" in message
+    assert message.startswith("sigmoid returned a float64 tensor; expected float32")
 
 
-def test_shape_layer_a_flat_vector_instead_of_a_column(grade):
-    results = grade("02_predict", """
+def test_shape_layer_a_flat_vector_instead_of_a_column(practice):
+    results = practice("02_predict", """
         def linear1(xb, weights, bias):
             return (xb @ weights + bias).view(-1)
     """)
+    n = len(public_case("02_predict", "linear1").inputs["xb"])
     message = results["linear1_returns_a_column_of_scores"].message
-    assert "shape (6,); expected shape (6, 1)" in message
+    assert message.startswith("linear1 returned a tensor of the wrong shape\n")
+    assert f"shape ({n},); expected shape ({n}, 1)" in message
 
 
-def test_shape_layer_targets_flattened_build_a_table(grade):
-    results = grade("03_sigmoid_loss", """
+def test_shape_layer_targets_flattened_build_a_table(practice):
+    results = practice("03_sigmoid_loss", """
         def mnist_loss(predictions, targets):
             predictions = predictions.sigmoid()
             return torch.where(targets.view(-1) == 1, 1 - predictions, predictions)
     """)
+    n = len(public_case("03_sigmoid_loss", "mnist_loss").inputs["predictions"])
     message = results["mnist_loss_returns_a_scalar"].message
-    assert "of shape (8, 8)" in message and "0-dim tensor" in message
+    assert f"of shape ({n}, {n})" in message and "0-dim tensor" in message
 
 
-def test_autograd_layer_requires_grad_before_scaling_is_not_a_leaf(grade):
-    results = grade("01_init", """
+def test_autograd_layer_requires_grad_before_scaling_is_not_a_leaf(practice):
+    results = practice("01_init", """
         def init_params(size, std=1.0):
             return torch.randn(size).requires_grad_() * std
     """)
@@ -75,8 +87,8 @@ def test_autograd_layer_a_detached_prediction(grade):
     assert "does not require grad" in message
 
 
-def test_values_layer_names_the_largest_error_and_where(grade):
-    results = grade("03_sigmoid_loss", """
+def test_values_layer_names_the_largest_error_and_where(practice):
+    results = practice("03_sigmoid_loss", """
         def sigmoid(x):
             return 1 / (1 + torch.exp(x))
     """)
@@ -93,17 +105,29 @@ def test_side_effect_layer_an_input_changed_in_place(grade):
     """)
     assert results["mnist_loss_matches_reference"].passed
     message = results["mnist_loss_leaves_its_inputs_unchanged"].message
-    assert "changed its input predictions in place" in message
+    assert message.startswith("mnist_loss gave another result when called again on the same tensors: "
+                              "it changes its inputs in place")
 
 
-def test_a_student_exception_is_a_failed_check_with_their_line(grade):
-    results = grade("05_step", """
+def test_a_function_that_does_nothing_earns_no_point_for_leaving_its_inputs_alone(grade):
+    results = grade("03_sigmoid_loss", "def mnist_loss(predictions, targets):\n    return torch.tensor(0.5)\n")
+    assert not results["mnist_loss_leaves_its_inputs_unchanged"].passed
+
+
+def test_a_student_exception_is_a_failed_check_with_their_line(grade, practice):
+    assert grade("05_step", """
+        def step(params, lr):
+            for p in params:
+                p -= lr * p.grad
+    """)["step_updates_the_parameters_in_place"].message.startswith("step raised RuntimeError\n")
+    results = practice("05_step", """
         def step(params, lr):
             for p in params:
                 p -= lr * p.grad
     """)
     message = results["step_updates_the_parameters_in_place"].message
-    assert message.startswith("step raised RuntimeError: a leaf Variable that requires grad")
+    assert message.startswith("step raised RuntimeError\n")
+    assert "RuntimeError: a leaf Variable that requires grad" in message
     assert "line 4, in step: p -= lr * p.grad" in message
     assert "autograder" not in message and "site-packages" not in message
 

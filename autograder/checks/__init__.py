@@ -4,10 +4,15 @@ A check is a small function `(student, case) -> None` that raises `Mismatch`
 when the student's code misbehaves. It is registered with `@check(...)`, which
 gives it an id named after the behaviour it proves (`mnist_loss_is_differentiable`),
 its points, and whether it is public (students may run it) or hidden (grading
-only). `case` is the check's entry in the reference tensors, or None.
+only). `case` names the check's entry in the reference tensors: a `Case`, whose
+inputs are all the check may send to the student's code (`student` is an
+`autograder.student_side.StudentSide`) and whose expected values stay with the check.
 
 Each module also has `cases(generator)`, which builds the inputs of its checks
 and the expected outputs from `solutions/`; `autograder.references` stores them.
+A probe is a function `(student, inputs)` of the checks module that runs beside the
+student's code (`autograder.student.Student`) and returns snapshots: it computes,
+the check judges.
 
 And each module lists the known mistakes of its functions with `known(...)`: a
 short name of the mistake, the fix, and a small implementation of the mistake.
@@ -30,7 +35,7 @@ class Check:
     function: str  # the student function it is about
     points: float
     hidden: bool
-    case: str | None  # key into the assignment's reference cases
+    case: str  # key into the assignment's reference cases
     run: Callable
     diagnose: bool = True  # False for slow checks (training): no known-mistake search
 
@@ -64,8 +69,7 @@ def _assignment_of(module: str) -> str:
     return next(a for a in ASSIGNMENTS if module_name(a) == name)
 
 
-def check(id: str, *, function: str, points: float, hidden: bool = False, case: str | None = None,
-          diagnose: bool = True):
+def check(id: str, *, function: str, points: float, case: str, hidden: bool = False, diagnose: bool = True):
     """Register the decorated `(student, case)` function as a check of its module's assignment."""
 
     def register(run: Callable) -> Callable:

@@ -3,45 +3,41 @@ import torch
 from torch import nn
 
 from autograder.checks import check, known
-from autograder.compare import expect_values, fail
-from autograder.snapshot import tensor_info
+from autograder.compare import expect_answer, expect_no_change_in_the_code, expect_values, fail
+from autograder.snapshot import TensorInfo, tensor_info
 
 GRAD_ATOL = 1e-5
+NAMES = ("weights", "bias")
 
 
 def cases(g: torch.Generator) -> dict:
     from solutions.calc_grad import calc_grad
 
-    def batch(n):
-        xb = torch.rand(n, 784, generator=g)
-        yb = (torch.rand(n, 1, generator=g) > 0.5).float()
-        weights = torch.randn(784, 1, generator=g) * 0.05
-        bias = torch.randn(1, generator=g)
-        return {"xb": xb, "yb": yb, "weights": weights, "bias": bias}
-
-    def expected(case, times):
-        params = [case["weights"].clone().requires_grad_(), case["bias"].clone().requires_grad_()]
+    def batch(n, times=1, module=False):
+        inputs = {"xb": torch.rand(n, 784, generator=g), "yb": (torch.rand(n, 1, generator=g) > 0.5).float(),
+                  "weights": torch.randn(784, 1, generator=g) * 0.05, "bias": torch.randn(1, generator=g),
+                  "times": times}
+        if module:
+            inputs["weights"] = inputs["weights"].T.contiguous()  # nn.Linear keeps (out, in)
+        params = [inputs["weights"].clone().requires_grad_(), inputs["bias"].clone().requires_grad_()]
+        model = (lambda xb: xb @ params[0].T + params[1]) if module else (lambda xb: xb @ params[0] + params[1])
         for _ in range(times):
-            calc_grad(case["xb"], case["yb"], lambda xb: xb @ params[0] + params[1])
-        return {**case, "expected_grads": [p.grad for p in params]}
+            calc_grad(inputs["xb"], inputs["yb"], model)
+        return {"inputs": inputs, "expected": {"grads": [p.grad for p in params]}}
 
-    module = batch(10)
-    module["weights"] = module["weights"].T.contiguous()  # nn.Linear keeps (out, in)
-    params = [module["weights"].clone().requires_grad_(), module["bias"].clone().requires_grad_()]
-    calc_grad(module["xb"], module["yb"], lambda xb: xb @ params[0].T + params[1])
     return {
-        "calc_grad": expected(batch(16), 1),
-        "calc_grad_twice": expected(batch(12), 2),
-        "calc_grad_module": {**module, "expected_grads": [p.grad for p in params]},
+        "calc_grad": batch(int(torch.randint(12, 20, (), generator=g))),
+        "calc_grad_twice": batch(12, times=2),
+        "calc_grad_module": batch(10, module=True),
     }
 
 
-def _probe_linear(student, case, times):
+def _probe_linear(student, inputs):
     """Run calc_grad `times` on a linear model of ours; snapshot its parameters."""
-    weights = case["weights"].clone().requires_grad_()
-    bias = case["bias"].clone().requires_grad_()
-    for _ in range(times):
-        loss = student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), lambda xb: xb @ weights + bias)
+    weights = inputs["weights"].clone().requires_grad_()
+    bias = inputs["bias"].clone().requires_grad_()
+    for _ in range(inputs["times"]):
+        loss = student.run("calc_grad", inputs["xb"].clone(), inputs["yb"].clone(), lambda xb: xb @ weights + bias)
     return [tensor_info(weights), tensor_info(bias), _cut_from_the_model(loss)]
 
 
@@ -50,68 +46,73 @@ def _cut_from_the_model(loss) -> bool:
     return isinstance(loss, torch.Tensor) and loss.is_leaf and loss.requires_grad
 
 
-def _probe_module(student, case):
+def _probe_module(student, inputs):
     """The same with an nn.Linear(784, 1) as the model."""
     model = nn.Linear(784, 1)
     with torch.no_grad():
-        model.weight.copy_(case["weights"])
-        model.bias.copy_(case["bias"])
-    loss = student.run("calc_grad", case["xb"].clone(), case["yb"].clone(), model)
+        model.weight.copy_(inputs["weights"])
+        model.bias.copy_(inputs["bias"])
+    loss = student.run("calc_grad", inputs["xb"].clone(), inputs["yb"].clone(), model)
     return [tensor_info(model.weight), tensor_info(model.bias), _cut_from_the_model(loss)]
 
 
+def _params(got, case):
+    """The probe's [weights, bias, cut] with each parameter of its input's shape and dtype."""
+    expect_answer("calc_grad", got, [TensorInfo, TensorInfo, bool])
+    for name, info in zip(NAMES, got):
+        if info.values is None or info.shape != tuple(case.inputs[name].shape):
+            fail(f"after calc_grad, {name} is no longer a tensor of its shape")
+    return got[:2]
+
+
 def _expect_grads(params, case, what, hint):
-    for name, got, expected in zip(("weights", "bias"), params, case["expected_grads"]):
+    for name, got, expected in zip(NAMES, params, case.expected["grads"]):
         if got.grad is None:
-            fail(f"after calc_grad(xb, yb, model) {what}, {name}.grad is None: no gradient was "
-                 "computed.", "Call .backward() on the loss, mnist_loss(model(xb), yb).")
-        expect_values(f"after calc_grad(xb, yb, model) {what}, {name}.grad holds", got.grad.values,
+            fail(f"after calc_grad, {name}.grad is None: no gradient was computed",
+                 "Call .backward() on the loss, mnist_loss(model(xb), yb).")
+        expect_values("calc_grad", f"after calc_grad(xb, yb, model) {what}, {name}.grad holds", got.grad.values,
                       expected, atol=GRAD_ATOL, hint=hint)
 
 
 @check("calc_grad_sets_the_gradients", function="calc_grad", points=2, case="calc_grad")
 def _(student, case):
-    params = student.probe(_probe_linear, case, 1)
-    for name, got, expected in zip(("weights", "bias"), params, case["expected_grads"]):
+    params = _params(student.probe(_probe_linear), case)
+    for name, got, expected in zip(NAMES, params, case.expected["grads"]):
         if got.grad is None:
-            fail(f"after calc_grad(xb, yb, model), {name}.grad is still None: no gradient was "
-                 "computed.", "Call .backward() on the loss, mnist_loss(model(xb), yb).")
+            fail(f"after calc_grad, {name}.grad is still None: no gradient was computed",
+                 "Call .backward() on the loss, mnist_loss(model(xb), yb).")
         if got.grad.shape != tuple(expected.shape):
-            fail(f"after calc_grad(xb, yb, model), {name}.grad has shape {got.grad.shape}; "
-                 f"expected {tuple(expected.shape)}, the shape of {name}.")
+            fail(f"after calc_grad, {name}.grad does not have the shape of {name}", None,
+                 f"after calc_grad(xb, yb, model), {name}.grad has shape {got.grad.shape}; expected "
+                 f"{tuple(expected.shape)}, the shape of {name}.")
 
 
 @check("calc_grad_matches_reference", function="calc_grad", points=3, case="calc_grad")
 def _(student, case):
-    params = student.probe(_probe_linear, case, 1)
-    _expect_grads(params, case, "once, on fresh parameters",
+    _expect_grads(_params(student.probe(_probe_linear), case), case, "once, on fresh parameters",
                   "The gradient is that of mnist_loss(model(xb), yb): use mnist_loss, on this batch.")
 
 
-@check("calc_grad_accumulates_gradients", function="calc_grad", points=2, hidden=True,
-       case="calc_grad_twice")
+@check("calc_grad_accumulates_gradients", function="calc_grad", points=2, hidden=True, case="calc_grad_twice")
 def _(student, case):
-    params = student.probe(_probe_linear, case, 2)
-    _expect_grads(params, case, "twice on the same batch",
+    _expect_grads(_params(student.probe(_probe_linear), case), case, "twice on the same batch",
                   "Called twice, calc_grad must double the gradients: PyTorch adds to .grad, and "
                   "zeroing is the optimizer's job (step), not calc_grad's.")
 
 
-@check("calc_grad_leaves_the_parameters_unchanged", function="calc_grad", points=1, hidden=True,
-       case="calc_grad")
+@check("calc_grad_leaves_the_parameters_unchanged", function="calc_grad", points=1, hidden=True, case="calc_grad")
 def _(student, case):
-    params = student.probe(_probe_linear, case, 1)
-    for name, got in zip(("weights", "bias"), params):
-        if got.values is None or not torch.equal(got.values, case[name]):
-            fail(f"calc_grad(xb, yb, model) changed {name}: it should only compute gradients.",
-                 "Leave the update to step().")
+    params = _params(student.probe(_probe_linear), case)
+    for name, got in zip(NAMES, params):  # only a calc_grad that computed the gradient can pass
+        if not torch.equal(got.values, case.inputs[name]):
+            fail(f"calc_grad changed {name}: it should only compute gradients", "Leave the update to step().")
+    _expect_grads(params, case, "once", "The gradient is that of mnist_loss(model(xb), yb).")
+    expect_no_change_in_the_code(student, "calc_grad")  # read from the code: the worker could hide it
 
 
-@check("calc_grad_works_with_a_module", function="calc_grad", points=2, hidden=True,
-       case="calc_grad_module")
+@check("calc_grad_works_with_a_module", function="calc_grad", points=2, hidden=True, case="calc_grad_module")
 def _(student, case):
-    params = student.probe(_probe_module, case)
-    _expect_grads(params, case, "with model = nn.Linear(784, 1)",
+    _expect_grads(_params(student.probe(_probe_module), case), case, "with model = nn.Linear(784, 1)",
                   "Treat model as any callable: model(xb), not a formula with your own weights.")
 
 

@@ -5,14 +5,18 @@ import math
 import torch
 
 from autograder.checks import check, known
-from autograder.compare import expect_number, expect_values, fail
-from autograder.snapshot import snapshot, tensor_info
+from autograder.compare import expect_answer, expect_number, expect_shape, expect_values, fail
+from autograder.snapshot import TensorInfo, Value, snapshot, tensor_info
+from autograder.student import Failure, StudentError
 
 TRAIN_EPOCHS, TRAIN_LR, TRAIN_TARGET = 20, 1.0, 0.97
+# validate_epoch's accuracies in turn, for the checks of train_model's loop (scaled anew for each case)
+EVERY_EPOCH = (0.5, 0.6, 0.6, 0.55, 0.58)
+PATIENCE = (0.5, 0.6, 0.6, 0.55, 0.5, 0.45, 0.7, 0.6, 0.9, 0.9)
 
 
 def cases(g: torch.Generator) -> dict:
-    from solutions.epoch_loop import batch_accuracy, train_epoch, validate_epoch
+    import solutions.epoch_loop as reference
 
     def linear_case(sizes, lr=0.5):
         batches = [(torch.rand(n, 784, generator=g), (torch.rand(n, 1, generator=g) > 0.5).float())
@@ -20,16 +24,23 @@ def cases(g: torch.Generator) -> dict:
         weights, bias = torch.randn(784, 1, generator=g) * 0.05, torch.randn(1, generator=g) * 0.1
         params = [weights.clone().requires_grad_(), bias.clone().requires_grad_()]
         model = lambda xb: xb @ params[0] + params[1]  # noqa: E731
-        before = validate_epoch(model, batches)
-        exact = sum(batch_accuracy(model(x), y) * len(x) for x, y in batches) / sum(sizes)
-        train_epoch(model, lr, params, batches)
-        return {"xs": [x for x, _ in batches], "ys": [y for _, y in batches], "weights": weights,
-                "bias": bias, "lr": lr, "expected_accuracies": [before, round(exact, 4)],
-                "expected": [p.detach() for p in params]}
+        before = reference.validate_epoch(model, batches)
+        exact = sum(reference.batch_accuracy(model(x), y) * len(x) for x, y in batches) / sum(sizes)
+        reference.train_epoch(model, lr, params, batches)
+        return {"inputs": {"xs": [x for x, _ in batches], "ys": [y for _, y in batches], "weights": weights,
+                           "bias": bias, "lr": lr},
+                "expected": {"accuracies": [before, round(exact, 4)], "params": [p.detach() for p in params]}}
 
     def accuracy(preds):
         yb = (torch.rand(len(preds), 1, generator=g) > 0.5).float()
-        return {"preds": preds, "yb": yb, "expected": batch_accuracy(preds, yb)}
+        return {"inputs": {"preds": preds, "yb": yb}, "expected": {"accuracy": reference.batch_accuracy(preds, yb)}}
+
+    def scripted(base, epochs, patiences):
+        low, span = float(torch.rand((), generator=g)) * 0.05, 0.9 + float(torch.rand((), generator=g)) * 0.1
+        script = [round(low + span * a, 4) for a in base]  # the same order and ties, other numbers
+        runs = [_scripted_run(reference, reference.train_model, script, epochs, patience) for patience in patiences]
+        return {"inputs": {"script": script, "epochs": epochs, "patiences": list(patiences)},
+                "expected": {"runs": runs}}
 
     return {
         "train_epoch": linear_case((8, 8, 5)),
@@ -37,36 +48,36 @@ def cases(g: torch.Generator) -> dict:
         "validate_epoch": linear_case((16, 16, 3)),
         "batch_accuracy": accuracy(torch.randn(20, 1, generator=g) * 3),
         "batch_accuracy_near_zero": accuracy((torch.rand(24, 1, generator=g) - 0.5) * 0.9),
+        "every_epoch": scripted(EVERY_EPOCH, len(EVERY_EPOCH), [None]),
+        "patience": scripted(PATIENCE, len(PATIENCE), [3, 2, 20]),
+        "mnist": {"inputs": {"seed": int(torch.randint(0, 2**31, (), generator=g))}, "expected": {}},
     }
 
 
-def _model_of(case):
-    weights = case["weights"].clone().requires_grad_()
-    bias = case["bias"].clone().requires_grad_()
+def _model_of(inputs):
+    weights = inputs["weights"].clone().requires_grad_()
+    bias = inputs["bias"].clone().requires_grad_()
     return (lambda xb: xb @ weights + bias), [weights, bias]
 
 
-def _batches(case):
-    return [(x.clone(), y.clone()) for x, y in zip(case["xs"], case["ys"])]
+def _batches(inputs):
+    return [(x.clone(), y.clone()) for x, y in zip(inputs["xs"], inputs["ys"])]
 
 
-def _probe_train_epoch(student, case):
-    model, params = _model_of(case)
-    student.run("train_epoch", model, case["lr"], params, _batches(case))
+def _probe_train_epoch(student, inputs):
+    model, params = _model_of(inputs)
+    student.run("train_epoch", model, inputs["lr"], params, _batches(inputs))
     return [tensor_info(p) for p in params]
 
 
-def _probe_validate_epoch(student, case):
-    model, _ = _model_of(case)
-    return snapshot(student.run("validate_epoch", model, _batches(case)))
+def _probe_validate_epoch(student, inputs):
+    model, _ = _model_of(inputs)
+    return snapshot(student.run("validate_epoch", model, _batches(inputs)))
 
 
 @contextlib.contextmanager
-def _replaced(student, function, **stand_ins):
-    """Swap names in the globals `function` reads (the student's namespace) for stand-ins."""
-    namespace = getattr(student.function(function), "__globals__", None)
-    if namespace is None:
-        fail(f"{function} must be a function defined with def.")
+def _replaced(namespace: dict, **stand_ins):
+    """Swap names in a namespace (the globals a train_model reads) for stand-ins, and back."""
     saved = {name: namespace[name] for name in stand_ins if name in namespace}
     namespace.update(stand_ins)
     try:
@@ -77,34 +88,49 @@ def _replaced(student, function, **stand_ins):
         namespace.update(saved)  # the student's own functions come back, whatever happened
 
 
-def _probe_scripted_train_model(student, accuracies, epochs, patience):
-    """train_model with train_epoch and validate_epoch replaced by a script of accuracies."""
-    log, script = [], iter(accuracies)
+def _scripted_run(namespace_owner, train_model, script, epochs, patience):
+    """train_model with train_epoch and validate_epoch replaced by a script of accuracies:
+    [what it returned, the calls it made]."""
+    log, given = [], iter(script)
 
     def train_epoch(model, lr, params, dl):
         log.append("train")
 
     def validate_epoch(model, dl):
         log.append("validate")
-        return next(script, accuracies[-1])
+        return next(given, script[-1])
 
-    with _replaced(student, "train_model", train_epoch=train_epoch, validate_epoch=validate_epoch):
-        returned = student.run("train_model", lambda xb: xb, 0.1, [], [], [], epochs, patience)
-    return snapshot(returned), log
+    namespace = getattr(namespace_owner, "__dict__", namespace_owner)
+    with _replaced(namespace, train_epoch=train_epoch, validate_epoch=validate_epoch):
+        returned = train_model(lambda xb: xb, 0.1, [], [], [], epochs, patience)
+    return [returned, log]
 
 
-def _probe_train_model_on_mnist(student):
+def _probe_scripted_train_model(student, inputs):
+    train_model = student.function("train_model")
+    namespace = getattr(train_model, "__globals__", None)
+    if namespace is None:
+        raise StudentError(Failure("train_model", "raised", "TypeError", "train_model must be a function defined with def"))
+    runs = []
+    for patience in inputs["patiences"]:
+        with student.blame("train_model"):
+            returned, log = _scripted_run(namespace, train_model, inputs["script"], inputs["epochs"], patience)
+        runs.append([snapshot(returned), log])
+    return runs
+
+
+def _probe_train_model_on_mnist(student, inputs):
     from autograder import data
 
     mnist = data.load()
-    torch.manual_seed(0)
+    torch.manual_seed(inputs["seed"])
     weights = torch.randn(784, 1).requires_grad_()
     bias = torch.randn(1).requires_grad_()
-    dl = data.batches(mnist.train_x, mnist.train_y, seed=0)
+    dl = data.batches(mnist.train_x, mnist.train_y, seed=inputs["seed"])
     valid_dl = data.batches(mnist.valid_x, mnist.valid_y)
     returned = student.run("train_model", lambda xb: xb @ weights + bias, TRAIN_LR,
                            [weights, bias], dl, valid_dl, TRAIN_EPOCHS)
-    return snapshot(returned), weights.detach().clone(), bias.detach().clone()
+    return [snapshot(returned), tensor_info(weights), tensor_info(bias)]
 
 
 def _floats(value):
@@ -115,111 +141,118 @@ def _floats(value):
     return None if any(n is None for n in numbers) else numbers
 
 
+def _runs(student, case):
+    return expect_answer("train_model", student.probe(_probe_scripted_train_model),
+                         [[Value, list]] * len(case.inputs["patiences"]))
+
+
 @check("batch_accuracy_matches_reference", function="batch_accuracy", points=1, case="batch_accuracy")
 def _(student, case):
-    call = student.call("batch_accuracy", preds=case["preds"], yb=case["yb"])
-    expect_number(call, case["expected"], atol=1e-6,
+    expect_number(student.call("batch_accuracy", **case.inputs), case.expected["accuracy"], atol=1e-6,
                   hint="Squash preds with sigmoid; a value above 0.5 means 'a 2' (yb == 1).")
 
 
 @check("batch_accuracy_squashes_before_thresholding", function="batch_accuracy", points=1,
        hidden=True, case="batch_accuracy_near_zero")
 def _(student, case):
-    call = student.call("batch_accuracy", preds=case["preds"], yb=case["yb"])
-    expect_number(call, case["expected"], atol=1e-6,
+    expect_number(student.call("batch_accuracy", **case.inputs), case.expected["accuracy"], atol=1e-6,
                   hint="These raw scores are all between -0.45 and 0.45: compare sigmoid(preds) "
                        "with 0.5 (or the raw scores with 0.0), not the raw scores with 0.5.")
 
 
 @check("validate_epoch_matches_reference", function="validate_epoch", points=1, case="validate_epoch")
 def _(student, case):
-    got = student.probe(_probe_validate_epoch, case)
+    got = expect_answer("validate_epoch", student.probe(_probe_validate_epoch), Value)
     value = got.as_float()
-    accepted = case["expected_accuracies"]  # mean of batch accuracies, and the exact accuracy
+    accepted = case.expected["accuracies"]  # mean of batch accuracies, and the exact accuracy
     if value is None or not any(math.isclose(value, a, abs_tol=1.01e-4) for a in accepted):
-        fail(f"validate_epoch(model, dl) over batches of {[len(x) for x in case['xs']]} images "
-             f"returned {got.type} {got.text}; expected {accepted[0]} (the mean of the batch "
-             f"accuracies) or {accepted[1]} (the accuracy over all images).",
+        fail("validate_epoch returned a wrong accuracy" if value is not None else
+             "validate_epoch did not return a number",
              "Compute batch_accuracy(model(xb), yb) for every batch of dl, not only the last one, "
-             "then average.")
+             "then average.",
+             f"validate_epoch(model, dl) over batches of {[len(x) for x in case.inputs['xs']]} images "
+             f"returned {got.type} {got.text}; expected {accepted[0]} (the mean of the batch "
+             f"accuracies) or {accepted[1]} (the accuracy over all images).")
 
 
-@check("validate_epoch_rounds_to_4_places", function="validate_epoch", points=1, hidden=True,
-       case="validate_epoch")
+@check("validate_epoch_rounds_to_4_places", function="validate_epoch", points=1, hidden=True, case="validate_epoch")
 def _(student, case):
-    got = student.probe(_probe_validate_epoch, case)
+    got = expect_answer("validate_epoch", student.probe(_probe_validate_epoch), Value)
     if got.number is None or round(got.number, 4) != got.number:
-        fail(f"validate_epoch(model, dl) returned {got.type} {got.text}; expected a Python float "
-             "rounded to 4 places.", "Return round(float(accuracy), 4).")
+        fail("validate_epoch did not return a Python float rounded to 4 places", "Return round(float(accuracy), 4).",
+             f"validate_epoch(model, dl) returned {got.type} {got.text}.")
+
+
+def _expect_trained(student, case, hint):
+    got = expect_answer("train_epoch", student.probe(_probe_train_epoch), [TensorInfo, TensorInfo])
+    for name, info, expected in zip(("weights", "bias"), got, case.expected["params"]):
+        expect_values("train_epoch", f"after train_epoch(model, lr={case.inputs['lr']}, params, dl) over "
+                      f"{len(case.inputs['xs'])} batches, {name} holds", info.values, expected, hint=hint)
 
 
 @check("train_epoch_matches_reference", function="train_epoch", points=2, case="train_epoch")
 def _(student, case):
-    got = student.probe(_probe_train_epoch, case)
-    for name, info, expected in zip(("weights", "bias"), got, case["expected"]):
-        expect_values(f"after train_epoch(model, lr={case['lr']}, params, dl) over "
-                      f"{len(case['xs'])} batches, {name} holds", info.values, expected,
-                      hint="For every batch: calc_grad(xb, yb, model), then step(params, lr), "
-                           "which zeroes the gradients for the next batch.")
+    _expect_trained(student, case, "For every batch: calc_grad(xb, yb, model), then step(params, lr), "
+                                   "which zeroes the gradients for the next batch.")
 
 
-@check("train_epoch_steps_once_per_batch", function="train_epoch", points=1, hidden=True,
-       case="train_epoch_other")
+@check("train_epoch_steps_once_per_batch", function="train_epoch", points=1, hidden=True, case="train_epoch_other")
 def _(student, case):
-    got = student.probe(_probe_train_epoch, case)
-    for name, info, expected in zip(("weights", "bias"), got, case["expected"]):
-        expect_values(f"after train_epoch(model, lr={case['lr']}, params, dl) over "
-                      f"{len(case['xs'])} batches, {name} holds", info.values, expected,
-                      hint="One calc_grad and one step for each (xb, yb) in dl, in order.")
+    _expect_trained(student, case, "One calc_grad and one step for each (xb, yb) in dl, in order.")
 
 
-@check("train_model_runs_every_epoch", function="train_model", points=1)
+@check("train_model_runs_every_epoch", function="train_model", points=1, case="every_epoch")
 def _(student, case):
-    script = [0.5, 0.6, 0.6, 0.55, 0.58]
-    returned, log = student.probe(_probe_scripted_train_model, script, 5, None)
-    if log != ["train", "validate"] * 5 or _floats(returned) != script:
-        fail(f"train_model(model, lr, params, dl, valid_dl, epochs=5) with validate_epoch "
-             f"returning {script} in turn made the calls {log} and returned {returned.text}; "
-             f"expected train_epoch then validate_epoch, 5 times, and the list {script}.",
+    script, epochs = case.inputs["script"], case.inputs["epochs"]
+    (returned, log), = _runs(student, case)
+    (_, expected_log), = case.expected["runs"]
+    if log != expected_log or _floats(returned) != script:
+        fail(f"train_model did not train and validate once per epoch, {epochs} times, returning every accuracy",
              "For each epoch: train_epoch(model, lr, params, dl), then append "
-             "validate_epoch(model, valid_dl) to the list you return.")
+             "validate_epoch(model, valid_dl) to the list you return.",
+             f"train_model(model, lr, params, dl, valid_dl, epochs={epochs}) with validate_epoch returning "
+             f"{script} in turn made the calls {log} and returned {returned.text}; expected train_epoch "
+             f"then validate_epoch, {epochs} times, and the list {script}.")
 
 
-@check("train_model_stops_when_patience_runs_out", function="train_model", points=1, hidden=True)
+@check("train_model_stops_when_patience_runs_out", function="train_model", points=1, hidden=True, case="patience")
 def _(student, case):
-    script = [0.5, 0.6, 0.6, 0.55, 0.5, 0.45, 0.7, 0.6, 0.9, 0.9]
-    for patience, runs in ((3, 5), (2, 4), (20, 10)):
-        returned, _ = student.probe(_probe_scripted_train_model, script, 10, patience)
-        got = _floats(returned)
-        if got != script[:runs]:
-            fail(f"train_model(..., epochs=10, patience={patience}) with validate_epoch returning "
-                 f"{script} in turn returned {returned.text}; expected {script[:runs]}: it stops "
-                 f"after {patience} epochs in a row that do not beat the best accuracy so far.",
+    script = case.inputs["script"]
+    for patience, (returned, _), (expected, _) in zip(case.inputs["patiences"], _runs(student, case),
+                                                     case.expected["runs"]):
+        if _floats(returned) != expected:
+            fail(f"train_model does not stop after {patience} epochs in a row that do not beat the best",
                  "Keep the best accuracy and a count of epochs since it improved; an accuracy "
-                 "equal to the best is not an improvement.")
+                 "equal to the best is not an improvement.",
+                 f"train_model(..., epochs={len(script)}, patience={patience}) with validate_epoch returning "
+                 f"{script} in turn returned {returned.text}; expected {expected}.")
 
 
-@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, diagnose=False)
+@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, case="mnist", diagnose=False)
 def _(student, case):
     from autograder import data
 
-    returned, weights, bias = student.probe(_probe_train_model_on_mnist)
+    returned, weights, bias = expect_answer("train_model", student.probe(_probe_train_model_on_mnist),
+                                            [Value, TensorInfo, TensorInfo])
     accuracies = _floats(returned)
-    call = (f"train_model on the MNIST 2s and 9s (linear model, lr={TRAIN_LR}, "
+    what = (f"train_model on the MNIST 2s and 9s (linear model, lr={TRAIN_LR}, "
             f"{TRAIN_EPOCHS} epochs, batches of 256)")
     if not accuracies:
-        fail(f"{call} returned {returned.type} {returned.text}; expected a list of accuracies.")
-    mnist = data.load()  # the grader measures the trained weights itself
-    measured = (((mnist.valid_x @ weights + bias) > 0) == (mnist.valid_y == 1)).float().mean().item()
+        fail("train_model did not return a list of accuracies", None, f"{what} returned {returned.type} {returned.text}.")
+    mnist = data.load()  # the grader measures the trained weights itself, once it knows their shapes
+    w = expect_shape("the trained weights", weights, (784, 1))
+    b = expect_shape("the trained bias", bias, (1,))
+    measured = (((mnist.valid_x @ w + b) > 0) == (mnist.valid_y == 1)).float().mean().item()
     if len(accuracies) != TRAIN_EPOCHS or measured < TRAIN_TARGET:
-        fail(f"{call} returned {len(accuracies)} accuracies, and the trained weights classify "
-             f"{measured:.4f} of the validation images right; expected {TRAIN_EPOCHS} epochs "
-             f"reaching {TRAIN_TARGET} or more.",
-             "Check train_epoch and validate_epoch first: they decide what train_model learns.")
+        fail(f"train_model did not reach {TRAIN_TARGET} validation accuracy in {TRAIN_EPOCHS} epochs",
+             "Check train_epoch and validate_epoch first: they decide what train_model learns.",
+             f"{what} returned {len(accuracies)} accuracies, and the trained weights classify "
+             f"{measured:.4f} of the validation images right.")
     if abs(accuracies[-1] - measured) > 0.01:
-        fail(f"{call} reported a last accuracy of {accuracies[-1]:.4f}, but its weights classify "
-             f"{measured:.4f} of the validation images right.",
-             "Return what validate_epoch measures after each epoch.")
+        fail("train_model reported another accuracy than its weights reach",
+             "Return what validate_epoch measures after each epoch.",
+             f"{what} reported a last accuracy of {accuracies[-1]:.4f}, but its weights classify "
+             f"{measured:.4f} of the validation images right.")
 
 
 known("no_zeroing_between_batches", "train_epoch",

@@ -2,8 +2,8 @@
 import torch
 
 from autograder.checks import check, known
-from autograder.compare import (expect_autograd, expect_grad, expect_number, expect_tensor,
-                                expect_tensor_like, expect_unchanged, fail)
+from autograder.compare import (expect_autograd, expect_grad, expect_no_change_in_the_code, expect_number,
+                                expect_repeatable, expect_tensor, expect_tensor_like, fail)
 
 LINEAR_ATOL = 1e-4  # a sum of 784 float32 products: the order of the sum moves the last digits
 
@@ -11,89 +11,86 @@ LINEAR_ATOL = 1e-4  # a sum of 784 float32 products: the order of the sum moves 
 def cases(g: torch.Generator) -> dict:
     from solutions.predict import linear1, raw_accuracy
 
-    def linear(n, weights=None, bias=None):
+    def linear(n, weights=None):
         xb = torch.rand(n, 784, generator=g)
         weights = torch.randn(784, 1, generator=g) * 0.05 if weights is None else weights
-        bias = torch.randn(1, generator=g) if bias is None else bias
+        bias = torch.randn(1, generator=g) * 3
         w = weights.clone().requires_grad_()
         linear1(xb, w, bias).sum().backward()
-        return {"xb": xb, "weights": weights, "bias": bias,
-                "expected": linear1(xb, weights, bias), "expected_weights_grad": w.grad}
+        return {"inputs": {"xb": xb, "weights": weights, "bias": bias},
+                "expected": {"scores": linear1(xb, weights, bias), "weights_grad": w.grad}}
 
     def accuracy(preds):
         targets = (torch.rand(len(preds), 1, generator=g) > 0.5).float()
-        return {"preds": preds, "targets": targets, "expected": raw_accuracy(preds, targets)}
+        return {"inputs": {"preds": preds, "targets": targets}, "expected": {"accuracy": raw_accuracy(preds, targets)}}
 
     near_zero = (torch.rand(24, 1, generator=g) - 0.5) * 0.9  # scores in (-0.45, 0.45)
     return {
-        "linear1": linear(6),
-        "linear1_bias": linear(5, weights=torch.zeros(784, 1), bias=torch.tensor([3.0])),
+        "linear1": linear(int(torch.randint(4, 9, (), generator=g))),
+        "linear1_bias": linear(5, weights=torch.zeros(784, 1)),
         "raw_accuracy": accuracy(torch.randn(20, 1, generator=g) * 3),
         "raw_accuracy_near_zero": accuracy(near_zero),
     }
 
 
 def _linear_call(student, case, **extra):
-    return student.call("linear1", xb=case["xb"], weights=case["weights"], bias=case["bias"], **extra)
+    return student.call("linear1", **extra, **case.inputs)
 
 
 @check("linear1_returns_a_column_of_scores", function="linear1", points=1, case="linear1")
 def _(student, case):
-    expect_tensor_like(_linear_call(student, case), "torch.float32", (len(case["xb"]), 1),
+    expect_tensor_like(_linear_call(student, case), "torch.float32", (len(case.inputs["xb"]), 1),
                        hint="One score per image: (N, 784) @ (784, 1) gives (N, 1).")
 
 
 @check("linear1_matches_reference", function="linear1", points=2, case="linear1")
 def _(student, case):
-    expect_tensor(_linear_call(student, case), case["expected"], atol=LINEAR_ATOL,
+    expect_tensor(_linear_call(student, case), case.expected["scores"], atol=LINEAR_ATOL,
                   hint="The scores are xb @ weights + bias.")
 
 
 @check("linear1_adds_the_bias", function="linear1", points=1, hidden=True, case="linear1_bias")
 def _(student, case):
-    expect_tensor(_linear_call(student, case), case["expected"], atol=LINEAR_ATOL,
+    expect_tensor(_linear_call(student, case), case.expected["scores"], atol=LINEAR_ATOL,
                   hint="With zero weights every score must equal the bias: add bias after the product.")
 
 
 @check("linear1_keeps_the_gradient", function="linear1", points=1, hidden=True, case="linear1")
 def _(student, case):
-    call = student.call("linear1", grad_wrt=("weights", "bias"), xb=case["xb"],
-                        weights=case["weights"], bias=case["bias"])
-    expect_tensor_like(call, "torch.float32", (len(case["xb"]), 1))
+    call = _linear_call(student, case, grad_wrt=("weights", "bias"))
+    expect_tensor_like(call, "torch.float32", (len(case.inputs["xb"]), 1))
     expect_autograd(call, requires_grad=True)
-    expect_grad(call, "weights", case["expected_weights_grad"], atol=1e-3,
+    expect_grad(call, "weights", case.expected["weights_grad"], atol=1e-3,
                 hint="Compute the scores from weights directly, without .data, .detach() or "
                      "torch.no_grad().")
 
 
 @check("linear1_leaves_its_inputs_unchanged", function="linear1", points=1, hidden=True, case="linear1")
 def _(student, case):
-    call = _linear_call(student, case)
-    expect_unchanged(call, {k: case[k] for k in ("xb", "weights", "bias")})
+    expect_repeatable(*student.call_twice("linear1", **case.inputs), case.expected["scores"], atol=LINEAR_ATOL)
+    expect_no_change_in_the_code(student, "linear1")  # read from the code: the worker could hide it
 
 
 @check("raw_accuracy_returns_a_number", function="raw_accuracy", points=1, case="raw_accuracy")
 def _(student, case):
-    call = student.call("raw_accuracy", preds=case["preds"], targets=case["targets"])
+    call = student.call("raw_accuracy", **case.inputs)
     got = call.value.as_float()
     if got is None or not 0.0 <= got <= 1.0:
-        fail(f"{call.text} returned {call.value.type} {call.value.text}; expected a fraction "
-             "between 0 and 1 (a float).",
-             "Compare, convert the booleans with .float(), take the .mean(), then .item().")
+        fail("raw_accuracy did not return a fraction between 0 and 1",
+             "Compare, convert the booleans with .float(), take the .mean(), then .item().",
+             f"{call.text} returned {call.value.type} {call.value.text}; expected a float between 0 and 1.")
 
 
 @check("raw_accuracy_matches_reference", function="raw_accuracy", points=2, case="raw_accuracy")
 def _(student, case):
-    call = student.call("raw_accuracy", preds=case["preds"], targets=case["targets"])
-    expect_number(call, case["expected"],
+    expect_number(student.call("raw_accuracy", **case.inputs), case.expected["accuracy"],
                   hint="A score above 0.0 means 'a 2' (target 1); count the rows where that agrees.")
 
 
 @check("raw_accuracy_thresholds_at_zero", function="raw_accuracy", points=1, hidden=True,
        case="raw_accuracy_near_zero")
 def _(student, case):
-    call = student.call("raw_accuracy", preds=case["preds"], targets=case["targets"])
-    expect_number(call, case["expected"],
+    expect_number(student.call("raw_accuracy", **case.inputs), case.expected["accuracy"],
                   hint="These scores are all between -0.45 and 0.45: the threshold on raw scores "
                        "is 0.0, not 0.5 (0.5 is the threshold after a sigmoid).")
 

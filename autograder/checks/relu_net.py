@@ -5,16 +5,17 @@ import torch
 from torch import nn
 
 from autograder.checks import check, known
-from autograder.compare import expect_grad, expect_tensor, expect_values, fail
-from autograder.snapshot import snapshot
+from autograder.compare import expect_answer, expect_grad, expect_shape, expect_tensor, expect_values, fail
+from autograder.snapshot import TensorInfo, Value, snapshot, tensor_info
 
 FIT_EPOCHS, FIT_LR, FIT_TARGET = 5, 1.0, 0.98  # the notebook trains 40 epochs at 0.1: same accuracy, 8x the time
+OPTIONAL_BOOL = (bool, type(None))
 
 
 def cases(g: torch.Generator) -> dict:
+    from solutions.epoch_loop import batch_accuracy
     from solutions.relu_net import simple_net
     from solutions.sigmoid_loss import mnist_loss
-    from solutions.epoch_loop import batch_accuracy
 
     def net(n, hidden):
         inputs = {"xb": torch.rand(n, 784, generator=g),
@@ -25,81 +26,83 @@ def cases(g: torch.Generator) -> dict:
         w1 = inputs["w1"].clone().requires_grad_()
         out = simple_net(inputs["xb"], w1, *[inputs[k] for k in ("b1", "w2", "b2")])
         out.sum().backward()
-        return {**inputs, "expected": out.detach(), "expected_w1_grad": w1.grad}
+        return {"inputs": inputs, "expected": {"scores": out.detach(), "w1_grad": w1.grad}}
 
     preds = torch.randn(32, 1, generator=g) * 2
     yb = (torch.rand(32, 1, generator=g) > 0.5).float()
     return {
-        "simple_net": net(6, 5),
+        "simple_net": net(6, int(torch.randint(4, 9, (), generator=g))),
         "simple_net_grad": net(4, 7),
-        "forward": {"xb": torch.rand(4, 784, generator=g)},
-        "learner": {"preds": preds, "yb": yb, "expected_loss": mnist_loss(preds, yb),
-                    "expected_metric": batch_accuracy(preds, yb)},
+        "forward": {"inputs": {"xb": torch.rand(4, 784, generator=g), "n_hidden": None}, "expected": {}},
+        "forward_n_hidden": {"inputs": {"xb": torch.rand(4, 784, generator=g),
+                                        "n_hidden": int(torch.randint(5, 13, (), generator=g))}, "expected": {}},
+        "learner": {"inputs": {"preds": preds, "yb": yb},
+                    "expected": {"loss": mnist_loss(preds, yb), "metric": batch_accuracy(preds, yb)}},
+        "fit": {"inputs": {"seed": int(torch.randint(0, 2**31, (), generator=g))}, "expected": {}},
     }
-
-
-def _net_inputs(case):
-    return {k: case[k] for k in ("xb", "w1", "b1", "w2", "b2")}
 
 
 @check("simple_net_matches_reference", function="simple_net", points=2, case="simple_net")
 def _(student, case):
-    expect_tensor(student.call("simple_net", **_net_inputs(case)), case["expected"], atol=1e-4,
+    expect_tensor(student.call("simple_net", **case.inputs), case.expected["scores"], atol=1e-4,
                   hint="relu(xb @ w1 + b1) @ w2 + b2, where relu keeps positives and turns "
                        "negatives into 0 (res.max(tensor(0.0))).")
 
 
-@check("simple_net_is_differentiable", function="simple_net", points=1, hidden=True,
-       case="simple_net_grad")
+@check("simple_net_is_differentiable", function="simple_net", points=1, hidden=True, case="simple_net_grad")
 def _(student, case):
-    call = student.call("simple_net", grad_wrt=("w1",), **_net_inputs(case))
-    expect_tensor(call, case["expected"], requires_grad=True, atol=1e-4)
-    expect_grad(call, "w1", case["expected_w1_grad"], atol=1e-4)
+    call = student.call("simple_net", grad_wrt=("w1",), **case.inputs)
+    expect_tensor(call, case.expected["scores"], requires_grad=True, atol=1e-4)
+    expect_grad(call, "w1", case.expected["w1_grad"], atol=1e-4)
 
 
-def _probe_module(student, n_hidden, xb):
-    """What make_simple_net builds: its class, parameter shapes, and output on xb."""
+def _probe_module(student, inputs):
+    """What make_simple_net builds: its class, its parameters, and its output on xb."""
+    n_hidden = inputs["n_hidden"]
     with student.blame("make_simple_net"):
         model = student.run("make_simple_net") if n_hidden is None else student.run("make_simple_net", n_hidden)
         if not isinstance(model, nn.Module):
-            return snapshot(model), None, None, None
-        params = [p.detach().clone() for p in model.parameters()]
-        out = model(xb.clone())
-    return snapshot(model), [tuple(p.shape) for p in params], params, snapshot(out)
+            return [snapshot(model), [], snapshot(None)]
+        params = [tensor_info(p.detach()) for p in model.parameters()][:8]
+        out = model(inputs["xb"].clone())
+    return [snapshot(model), params, snapshot(out)]
 
 
-def _expect_network(student, case, n_hidden):
+def _expect_network(student, case):
+    n_hidden = case.inputs["n_hidden"]
     what = "make_simple_net()" if n_hidden is None else f"make_simple_net({n_hidden})"
     hidden = n_hidden or 30
-    model, shapes, params, out = student.probe(_probe_module, n_hidden, case["xb"])
-    if shapes is None:
-        fail(f"{what} returned {model.type} {model.text}; expected an nn.Module such as "
-             "nn.Sequential(...).")
+    model, params, out = expect_answer("make_simple_net", student.probe(_probe_module), [Value, list, Value])
+    if not params:
+        fail("make_simple_net did not return an nn.Module", "Return nn.Sequential(...).",
+             f"{what} returned {model.type} {model.text}; expected an nn.Module such as nn.Sequential(...).")
     expected_shapes = [(hidden, 784), (hidden,), (1, hidden), (1,)]
+    shapes = [p.shape if isinstance(p, TensorInfo) else None for p in params]
     if shapes != expected_shapes:
-        fail(f"{what} built a network whose parameters have shapes {shapes}; expected "
-             f"{expected_shapes}: nn.Linear(784, {hidden}), then nn.Linear({hidden}, 1).",
-             "The hidden layer has n_hidden units (default 30).")
-    w1, b1, w2, b2 = params
-    expected = (case["xb"] @ w1.T + b1).clamp(min=0) @ w2.T + b2
+        fail(f"make_simple_net built layers of the wrong sizes",
+             f"nn.Linear(784, {hidden}), then nn.Linear({hidden}, 1): the hidden layer has n_hidden units "
+             "(default 30).", f"{what} built a network whose parameters have shapes {shapes}; expected "
+                              f"{expected_shapes}.")
+    w1, b1, w2, b2 = (expect_shape("its parameters", p, s) for p, s in zip(params, expected_shapes))
+    expected = (case.inputs["xb"] @ w1.T + b1).clamp(min=0) @ w2.T + b2
     if out.tensor is None:
-        fail(f"{what}, called on (4, 784) images, returned {out.type}; expected a (4, 1) tensor.")
-    expect_values(f"{what}, called on (4, 784) images, returned", out.tensor.values, expected,
+        fail(f"the network of make_simple_net did not return a tensor", None,
+             f"{what}, called on (4, 784) images, returned {out.type}; expected a (4, 1) tensor.")
+    expect_values("make_simple_net", f"{what}, called on (4, 784) images, returned", out.tensor.values, expected,
                   atol=1e-4, hint="Put nn.ReLU() between the two linear layers.")
 
 
 @check("make_simple_net_is_linear_relu_linear", function="make_simple_net", points=2, case="forward")
 def _(student, case):
-    _expect_network(student, case, None)
+    _expect_network(student, case)
 
 
-@check("make_simple_net_uses_n_hidden", function="make_simple_net", points=1, hidden=True,
-       case="forward")
+@check("make_simple_net_uses_n_hidden", function="make_simple_net", points=1, hidden=True, case="forward_n_hidden")
 def _(student, case):
-    _expect_network(student, case, 7)
+    _expect_network(student, case)
 
 
-def _tiny_dls(case):
+def _tiny_dls():
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
 
@@ -107,58 +110,60 @@ def _tiny_dls(case):
     return DataLoaders(DataLoader(items, batch_size=4), DataLoader(items, batch_size=4))
 
 
-def _probe_learner(student, case):
+def _probe_learner(student, inputs):
     """The parts of the Learner that make_learner chooses, each as something comparable."""
     from fastai.learner import Learner
 
-    dls, model = _tiny_dls(case), nn.Linear(784, 1)
+    dls, model = _tiny_dls(), nn.Linear(784, 1)
     learn = student.run("make_learner", dls, model)
+    got = {"type": snapshot(learn), "same_model": None, "same_dls": None, "opt_func": "", "loss": snapshot(None),
+           "metrics": []}
     if not isinstance(learn, Learner):
-        return {"type": snapshot(learn)}
+        return got
     with student.blame("make_learner"):
         opt = learn.opt_func
-        metrics = list(learn.metrics)
-        return {
-            "type": snapshot(learn),
-            "same_model": learn.model is model,
-            "same_dls": learn.dls is dls,
-            "opt_func": f"{getattr(opt, '__module__', '?')}.{getattr(opt, '__qualname__', repr(opt))}",
-            "loss": snapshot(learn.loss_func(case["preds"], case["yb"])),
-            "metrics": [snapshot(m.func(case["preds"], case["yb"])) if hasattr(m, "func") else
-                        snapshot(m) for m in metrics],
-        }
+        got.update(same_model=learn.model is model, same_dls=learn.dls is dls,
+                   opt_func=f"{getattr(opt, '__module__', '?')}.{getattr(opt, '__qualname__', repr(opt))}"[:200],
+                   loss=snapshot(learn.loss_func(inputs["preds"], inputs["yb"])),
+                   metrics=[snapshot(m.func(inputs["preds"], inputs["yb"])) if hasattr(m, "func") else snapshot(m)
+                            for m in list(learn.metrics)[:10]])
+    return got
 
 
 @check("make_learner_configures_the_learner", function="make_learner", points=2, case="learner")
 def _(student, case):
-    got = student.probe(_probe_learner, case)
+    got = expect_answer("make_learner", student.probe(_probe_learner),
+                        {"type": Value, "same_model": OPTIONAL_BOOL, "same_dls": OPTIONAL_BOOL, "opt_func": str,
+                         "loss": Value, "metrics": list})
     what = "make_learner(dls, model)"
-    if "same_model" not in got:
-        fail(f"{what} returned {got['type'].type} {got['type'].text}; expected a fastai Learner.")
+    if got["same_model"] is None:
+        fail("make_learner did not return a fastai Learner", None,
+             f"{what} returned {got['type'].type} {got['type'].text}; expected a fastai Learner.")
     if not (got["same_model"] and got["same_dls"]):
-        fail(f"{what} built a Learner around other dls or another model than the ones it was "
-             "given.", "Pass dls and model straight to Learner(dls, model, ...).")
+        fail("make_learner built a Learner around other dls or another model than the ones it was given",
+             "Pass dls and model straight to Learner(dls, model, ...).")
     if got["opt_func"] != "fastai.optimizer.SGD":
-        fail(f"{what} uses the optimizer {got['opt_func']}; expected fastai's SGD.",
-             "Pass opt_func=SGD.")
-    loss = got["loss"].as_float()
-    if loss is None or abs(loss - case["expected_loss"].item()) > 1e-5:
-        fail(f"{what}: its loss_func gives {got['loss'].text} on a test batch, where mnist_loss "
-             f"gives {case['expected_loss'].item():.6g}.", "Pass loss_func=mnist_loss.")
-    metrics = [m.as_float() for m in got["metrics"]]
-    if len(metrics) != 1 or metrics[0] is None or abs(metrics[0] - case["expected_metric"]) > 1e-6:
-        fail(f"{what}: its metrics give {[m.text for m in got['metrics']]} on a test batch; "
-             f"expected one metric, batch_accuracy, which gives {case['expected_metric']:.4f}.",
-             "Pass metrics=batch_accuracy.")
+        fail("make_learner does not use fastai's SGD", "Pass opt_func=SGD.",
+             f"{what} uses the optimizer {got['opt_func']}; expected fastai's SGD.")
+    loss, expected_loss = got["loss"].as_float(), case.expected["loss"].item()
+    if loss is None or abs(loss - expected_loss) > 1e-5:
+        fail("make_learner's loss_func is not mnist_loss", "Pass loss_func=mnist_loss.",
+             f"{what}: its loss_func gives {got['loss'].text} on a test batch, where mnist_loss gives "
+             f"{expected_loss:.6g}.")
+    metrics = [m.as_float() if isinstance(m, Value) else None for m in got["metrics"]]
+    if len(metrics) != 1 or metrics[0] is None or abs(metrics[0] - case.expected["metric"]) > 1e-6:
+        fail("make_learner's metrics are not [batch_accuracy]", "Pass metrics=batch_accuracy.",
+             f"{what}: its metrics give {[getattr(m, 'text', m) for m in got['metrics']]} on a test batch; "
+             f"expected one metric, batch_accuracy, which gives {case.expected['metric']:.4f}.")
 
 
-def _probe_fit_on_mnist(student):
+def _probe_fit_on_mnist(student, inputs):
     import random
 
     from autograder import data
 
-    torch.manual_seed(0)
-    random.seed(0)
+    torch.manual_seed(inputs["seed"])
+    random.seed(inputs["seed"])
     mnist = data.load()
     model = nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1))
     learn = student.run("make_learner", data.dataloaders(mnist), model)
@@ -167,22 +172,24 @@ def _probe_fit_on_mnist(student):
         if hasattr(learn, "no_bar"):  # present once fastai's progress bars are imported
             quiet.enter_context(learn.no_bar())
         learn.fit(FIT_EPOCHS, FIT_LR)
-    return [p.detach().clone() for p in model.parameters()]
+    return [tensor_info(p.detach()) for p in model.parameters()]
 
 
-@check("make_learner_trains_the_relu_net", function="make_learner", points=2, hidden=True, diagnose=False)
+@check("make_learner_trains_the_relu_net", function="make_learner", points=2, hidden=True, case="fit", diagnose=False)
 def _(student, case):
     from autograder import data
 
-    w1, b1, w2, b2 = student.probe(_probe_fit_on_mnist)
-    mnist = data.load()  # the grader measures the trained network itself
+    params = expect_answer("make_learner", student.probe(_probe_fit_on_mnist), [TensorInfo] * 4)
+    w1, b1, w2, b2 = (expect_shape("the trained parameters", p, s)
+                      for p, s in zip(params, [(30, 784), (30,), (1, 30), (1,)]))
+    mnist = data.load()  # the grader measures the trained network itself, once it knows its shapes
     preds = (mnist.valid_x @ w1.T + b1).clamp(min=0) @ w2.T + b2
     accuracy = ((preds > 0) == (mnist.valid_y == 1)).float().mean().item()
     if accuracy < FIT_TARGET:
-        fail(f"make_learner(dls, model) with model = a 784-30-1 ReLU net, after fit({FIT_EPOCHS}, "
-             f"{FIT_LR}) on the 2s and 9s, reaches a validation accuracy of {accuracy:.4f}; "
-             f"expected {FIT_TARGET} or more.",
-             "Check the optimizer (SGD) and the loss (mnist_loss) you give the Learner.")
+        fail(f"the Learner of make_learner does not reach {FIT_TARGET} validation accuracy",
+             "Check the optimizer (SGD) and the loss (mnist_loss) you give the Learner.",
+             f"make_learner(dls, model) with model = a 784-30-1 ReLU net, after fit({FIT_EPOCHS}, {FIT_LR}) on "
+             f"the 2s and 9s, reaches a validation accuracy of {accuracy:.4f}; expected {FIT_TARGET} or more.")
 
 
 known("no_relu", "simple_net", "two linear layers with nothing between them",

@@ -1,10 +1,13 @@
 """Checks of 03_sigmoid_loss: sigmoid(x) and mnist_loss(predictions, targets)."""
-import contextlib
-
 import torch
 
 from autograder.checks import check, known
-from autograder.compare import expect_grad, expect_tensor, expect_unchanged, fail
+from autograder.compare import expect_grad, expect_no_change_in_the_code, expect_repeatable, expect_tensor, fail
+from autograder.source import uses
+from autograder.student_side import kind_of
+
+BUILTIN_SIGMOIDS = frozenset({"sigmoid", "sigmoid_", "expit", "Sigmoid", "logsigmoid", "LogSigmoid", "softmax",
+                              "logistic", "silu", "torch_sigmoid"})
 
 
 def cases(g: torch.Generator) -> dict:
@@ -20,108 +23,88 @@ def cases(g: torch.Generator) -> dict:
         predictions = torch.randn(n, 1, generator=g) * 2
         targets = (torch.rand(n, 1, generator=g) > 0.5).float()
         expected, grad = with_grad(mnist_loss, predictions, targets)
-        return {"predictions": predictions, "targets": targets, "expected": expected,
-                "expected_grad": grad}
+        return {"inputs": {"predictions": predictions, "targets": targets},
+                "expected": {"loss": expected, "grad": grad}}
 
     x = torch.randn(4, 5, generator=g) * 4
     shapes = [torch.randn((), generator=g), torch.randn(3, generator=g), torch.randn(2, 3, 4, generator=g)]
-    small = torch.linspace(-6, 6, 7)
+    small = torch.linspace(-6, 6, 7) * (0.5 + torch.rand((), generator=g))
+    values, grad = with_grad(sigmoid, small)
     return {
-        "sigmoid": {"x": x, "expected": sigmoid(x)},
-        "sigmoid_shapes": {"xs": shapes, "expected": [sigmoid(s) for s in shapes]},
-        "sigmoid_grad": dict(zip(("x", "expected", "expected_grad"), (small, *with_grad(sigmoid, small)))),
-        "mnist_loss": loss(8),
+        "sigmoid": {"inputs": {"x": x}, "expected": {"values": sigmoid(x)}},
+        "sigmoid_shapes": {"inputs": {"xs": shapes}, "expected": {"values": [sigmoid(s) for s in shapes]}},
+        "sigmoid_grad": {"inputs": {"x": small}, "expected": {"values": values, "grad": grad}},
+        "mnist_loss": loss(int(torch.randint(6, 12, (), generator=g))),
         "mnist_loss_grad": loss(13),
     }
 
 
 @check("sigmoid_matches_reference", function="sigmoid", points=2, case="sigmoid")
 def _(student, case):
-    expect_tensor(student.call("sigmoid", x=case["x"]), case["expected"],
+    expect_tensor(student.call("sigmoid", **case.inputs), case.expected["values"],
                   hint="sigmoid(x) = 1 / (1 + exp(-x)), element by element.")
 
 
 @check("sigmoid_keeps_the_shape", function="sigmoid", points=1, case="sigmoid_shapes")
 def _(student, case):
-    for x, expected in zip(case["xs"], case["expected"]):
+    for x, expected in zip(case.inputs["xs"], case.expected["values"]):
         expect_tensor(student.call("sigmoid", x=x), expected,
                       hint="Work element-wise: no sum, mean, view or squeeze.")
 
 
 @check("sigmoid_is_differentiable", function="sigmoid", points=1, hidden=True, case="sigmoid_grad")
 def _(student, case):
-    call = student.call("sigmoid", grad_wrt=("x",), x=case["x"])
-    expect_tensor(call, case["expected"], requires_grad=True)
-    expect_grad(call, "x", case["expected_grad"],
+    call = student.call("sigmoid", grad_wrt=("x",), **case.inputs)
+    expect_tensor(call, case.expected["values"], requires_grad=True)
+    expect_grad(call, "x", case.expected["grad"],
                 hint="Use torch operations (torch.exp) on the tensor itself, not math.exp or .item().")
 
 
-@check("sigmoid_written_by_hand", function="sigmoid", points=1, hidden=True, case="sigmoid")
+@check("sigmoid_written_by_hand", function="sigmoid", points=1, hidden=True, case="sigmoid", diagnose=False)
 def _(student, case):
-    used = []
-    with _record_builtin_sigmoids(used):
-        call = student.call("sigmoid", x=case["x"])
+    expect_tensor(student.call("sigmoid", **case.inputs), case.expected["values"],  # a sigmoid, first
+                  hint="sigmoid(x) = 1 / (1 + exp(-x)), element by element.")
+    used = uses(student, "sigmoid", BUILTIN_SIGMOIDS)  # read from the code, in the grader
+    if used is None:
+        fail("the code of sigmoid could not be found: define it with `def sigmoid(x):` in its cell")
     if used:
-        fail(f"{call.text} called {used[0]}: this step asks you to write the formula yourself.",
+        fail(f"sigmoid uses {used}: this step asks you to write the formula yourself",
              "Use 1 / (1 + torch.exp(-x)).")
 
 
 @check("mnist_loss_returns_a_scalar", function="mnist_loss", points=1, case="mnist_loss")
 def _(student, case):
-    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
-    if call.value.tensor is None or call.value.tensor.shape != ():
-        shape = call.value.tensor.shape if call.value.tensor else None
-        fail(f"{call.text} returned {call.value.type} {call.value.text}"
-             + (f" of shape {shape}" if shape else "") + "; expected a 0-dim tensor (one number).",
+    call = student.call("mnist_loss", **case.inputs)
+    tensor = call.value.tensor
+    if tensor is None or tensor.shape != ():
+        fail("mnist_loss did not return a 0-dim tensor (one number)" if tensor else
+             f"mnist_loss returned {kind_of(call.value.type)}, not a 0-dim tensor",
              "Take the .mean() of the per-image losses, and keep it a tensor (no .item()), "
-             "so that backward() can run through it.")
+             "so that backward() can run through it.",
+             f"{call.text} returned {call.value.type} {call.value.text}"
+             + (f" of shape {tensor.shape}" if tensor else "") + "; expected a 0-dim tensor (one number).")
 
 
 @check("mnist_loss_matches_reference", function="mnist_loss", points=2, case="mnist_loss")
 def _(student, case):
-    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
-    expect_tensor(call, case["expected"],
+    expect_tensor(student.call("mnist_loss", **case.inputs), case.expected["loss"],
                   hint="Squash the predictions with sigmoid, then take 1 - p where the target is 1 "
                        "and p where it is 0, and average.")
 
 
-@check("mnist_loss_is_differentiable", function="mnist_loss", points=1, hidden=True,
-       case="mnist_loss_grad")
+@check("mnist_loss_is_differentiable", function="mnist_loss", points=1, hidden=True, case="mnist_loss_grad")
 def _(student, case):
-    call = student.call("mnist_loss", grad_wrt=("predictions",),
-                        predictions=case["predictions"], targets=case["targets"])
-    expect_tensor(call, case["expected"], requires_grad=True)
-    expect_grad(call, "predictions", case["expected_grad"],
+    call = student.call("mnist_loss", grad_wrt=("predictions",), **case.inputs)
+    expect_tensor(call, case.expected["loss"], requires_grad=True)
+    expect_grad(call, "predictions", case.expected["grad"],
                 hint="Keep every operation a torch operation on predictions.")
 
 
 @check("mnist_loss_leaves_its_inputs_unchanged", function="mnist_loss", points=1, hidden=True,
        case="mnist_loss_grad")
 def _(student, case):
-    call = student.call("mnist_loss", predictions=case["predictions"], targets=case["targets"])
-    expect_unchanged(call, {"predictions": case["predictions"], "targets": case["targets"]})
-
-
-@contextlib.contextmanager
-def _record_builtin_sigmoids(used: list):
-    """Temporarily make torch's own sigmoids note their use in `used`."""
-    targets = [(torch, "sigmoid"), (torch.Tensor, "sigmoid"), (torch.special, "expit"),
-               (torch.nn.functional, "sigmoid")]
-    saved = [(owner, name, getattr(owner, name)) for owner, name in targets]
-
-    def spy(label, original):
-        def recorded(*args, **kwargs):
-            used.append(label)
-            return original(*args, **kwargs)
-        return recorded
-
-    for owner, name, original in saved:
-        setattr(owner, name, spy(f"{getattr(owner, '__name__', 'torch')}.{name}", original))
-    try:
-        yield
-    finally:
-        for owner, name, original in saved:
-            setattr(owner, name, original)
+    expect_repeatable(*student.call_twice("mnist_loss", **case.inputs), case.expected["loss"])
+    expect_no_change_in_the_code(student, "mnist_loss")  # read from the code: the worker could hide it
 
 
 known("sigmoid_sign_error", "sigmoid", "1 / (1 + exp(x)), with the sign of x flipped",

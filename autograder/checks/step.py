@@ -2,8 +2,8 @@
 import torch
 
 from autograder.checks import check, known
-from autograder.compare import expect_values, fail
-from autograder.snapshot import tensor_info
+from autograder.compare import expect_answer, expect_values, fail
+from autograder.snapshot import TensorInfo, tensor_info
 
 NAMES = ("weights", "bias")
 
@@ -11,7 +11,8 @@ NAMES = ("weights", "bias")
 def cases(g: torch.Generator) -> dict:
     from solutions.step import step
 
-    def update(lr, steps=1):
+    def update(steps=1, as_generator=False, zero_grad=False):
+        lr = round(float(torch.rand((), generator=g)) * 0.45 + 0.05, 2)
         params = [torch.randn(6, 1, generator=g), torch.randn(1, generator=g)]
         grads = [torch.randn(6, 1, generator=g), torch.randn(1, generator=g)]
         trained = [p.clone().requires_grad_() for p in params]
@@ -19,59 +20,69 @@ def cases(g: torch.Generator) -> dict:
             for p, grad in zip(trained, grads):
                 p.grad = grad.clone()
             step(trained, lr)
-        return {"params": params, "grads": grads, "lr": lr, "steps": steps,
-                "expected": [p.detach() for p in trained]}
+        return {"inputs": {"params": params, "grads": grads, "lr": lr, "steps": steps,
+                           "as_generator": as_generator, "zero_grad": zero_grad},
+                "expected": {"params": [p.detach() for p in trained]}}
 
-    return {"step": update(0.1), "step_other_lr": update(0.37), "optim_twice": update(0.25, steps=2)}
+    return {"step": update(), "step_other_lr": update(), "optim": update(), "optim_zero_grad": update(zero_grad=True),
+            "optim_twice": update(steps=2, as_generator=True)}
 
 
-def _fresh(case):
+def _fresh(inputs):
     """Leaf parameters requiring grad, with the case's gradients in .grad."""
-    params = [p.clone().requires_grad_() for p in case["params"]]
-    for p, grad in zip(params, case["grads"]):
+    params = [p.clone().requires_grad_() for p in inputs["params"]]
+    for p, grad in zip(params, inputs["grads"]):
         p.grad = grad.clone()
     return params
 
 
-def _probe_step(student, case):
-    params = _fresh(case)
-    student.run("step", list(params), case["lr"])
+def _probe_step(student, inputs):
+    params = _fresh(inputs)
+    student.run("step", list(params), inputs["lr"])
     return [tensor_info(p) for p in params]
 
 
-def _probe_optim(student, case, as_generator=False, zero_grad=False):
+def _probe_optim(student, inputs):
     """BasicOptim over our parameters: `steps` steps (gradients set again before each), then
     zero_grad() if asked."""
-    params = _fresh(case)
-    given = (p for p in params) if as_generator else list(params)
-    optimizer = student.run("BasicOptim", given, case["lr"])
-    for i in range(case["steps"]):
-        for p, grad in zip(params, case["grads"]):
+    params = _fresh(inputs)
+    given = (p for p in params) if inputs["as_generator"] else list(params)
+    optimizer = student.run("BasicOptim", given, inputs["lr"])
+    for i in range(inputs["steps"]):
+        for p, grad in zip(params, inputs["grads"]):
             if i:
                 p.grad = grad.clone()
         with student.blame("BasicOptim.step"):
             optimizer.step()
-    if zero_grad:
+    if inputs["zero_grad"]:
         with student.blame("BasicOptim.zero_grad"):
             optimizer.zero_grad()
     return [tensor_info(p) for p in params]
 
 
-def _expect_updated(got, case, what):
-    lr = case["lr"]
-    for name, info, before, grad, expected in zip(NAMES, got, case["params"], case["grads"], case["expected"]):
-        if info.values is not None and torch.allclose(info.values, before):
-            fail(f"after {what}, {name} still holds its old values: nothing was updated.",
+def _params(student, probe, case, function):
+    got = expect_answer(function, student.probe(probe), [TensorInfo, TensorInfo])
+    for name, info, before in zip(NAMES, got, case.inputs["params"]):
+        if info.values is None or info.shape != tuple(before.shape):
+            fail(f"after {function}, {name} is no longer a tensor of its shape",
+                 "Update the values in place (p.data -= ...), do not replace them.")
+    return got
+
+
+def _expect_updated(got, case, what, function):
+    lr = case.inputs["lr"]
+    for name, info, before, grad, expected in zip(NAMES, got, case.inputs["params"], case.inputs["grads"],
+                                                  case.expected["params"]):
+        if torch.allclose(info.values, before):
+            fail(f"after {what}, {name} still holds its old values: nothing was updated",
                  "If you wrote p = p - lr * p.grad, that only gives the name p a new tensor; "
                  "change the tensor itself, e.g. p.data -= lr * p.grad (or p -= ... inside "
                  "torch.no_grad()).")
-        hint = _step_hint(info.values, before, grad, lr)
-        expect_values(f"after {what} with lr={lr}, {name} holds", info.values, expected, hint=hint)
+        expect_values(function, f"after {what} with lr={lr}, {name} holds", info.values, expected,
+                      hint=_step_hint(info.values, before, grad, lr))
 
 
 def _step_hint(got, before, grad, lr):
-    if got is None or got.shape != before.shape:
-        return None
     for formula, value in (("p + lr * p.grad (a step uphill)", before + lr * grad),
                            ("p - p.grad (lr is ignored)", before - grad),
                            ("p - lr * p.grad applied twice", before - 2 * lr * grad)):
@@ -82,60 +93,56 @@ def _step_hint(got, before, grad, lr):
 
 def _expect_grads_reset(got, what):
     for name, info in zip(NAMES, got):
-        if info.grad is not None and info.grad.values is not None and info.grad.values.abs().max() > 0:
-            fail(f"after {what}, {name}.grad still holds the old gradient; it must be zero or "
-                 "None, or the next batch's gradient is added to it.",
-                 "Zero it after the update: p.grad.zero_() or p.grad = None.")
-
-
-def _expect_trainable(got, what):
-    for name, info in zip(NAMES, got):
-        if not (info.is_leaf and info.requires_grad):
-            fail(f"after {what}, {name} is no longer a leaf that requires grad, so the next "
-                 "backward() cannot reach it.",
-                 "Update the values in place (p.data -= ...), do not replace or detach them.")
+        if info.grad is not None and (info.grad.values is None or info.grad.values.abs().max() > 0):
+            fail(f"after {what}, {name}.grad still holds the old gradient",
+                 "Zero it after the update (p.grad.zero_() or p.grad = None): it must be zero or "
+                 "None, or the next batch's gradient is added to it.")
 
 
 @check("step_updates_the_parameters_in_place", function="step", points=3, case="step")
 def _(student, case):
-    _expect_updated(student.probe(_probe_step, case), case, "step(params, lr)")
+    _expect_updated(_params(student, _probe_step, case, "step"), case, "step(params, lr)", "step")
 
 
 @check("step_resets_the_gradients", function="step", points=1, case="step")
 def _(student, case):
-    _expect_grads_reset(student.probe(_probe_step, case), "step(params, lr)")
+    _expect_grads_reset(_params(student, _probe_step, case, "step"), "step(params, lr)")
 
 
 @check("step_keeps_the_parameters_trainable", function="step", points=1, hidden=True, case="step")
 def _(student, case):
-    _expect_trainable(student.probe(_probe_step, case), "step(params, lr)")
+    got = _params(student, _probe_step, case, "step")
+    for name, info in zip(NAMES, got):
+        if not (info.is_leaf and info.requires_grad):
+            fail(f"after step, {name} is no longer a leaf that requires grad, so the next backward() "
+                 "cannot reach it", "Update the values in place (p.data -= ...), do not replace or detach them.")
+    _expect_updated(got, case, "step(params, lr)", "step")  # trainable, and trained
 
 
 @check("step_uses_the_learning_rate", function="step", points=1, hidden=True, case="step_other_lr")
 def _(student, case):
-    _expect_updated(student.probe(_probe_step, case), case, "step(params, lr)")
+    _expect_updated(_params(student, _probe_step, case, "step"), case, "step(params, lr)", "step")
 
 
-@check("BasicOptim_step_updates_the_parameters", function="BasicOptim", points=2, case="step")
+@check("BasicOptim_step_updates_the_parameters", function="BasicOptim", points=2, case="optim")
 def _(student, case):
-    _expect_updated(student.probe(_probe_optim, case), case, "BasicOptim(params, lr).step()")
+    _expect_updated(_params(student, _probe_optim, case, "BasicOptim"), case, "BasicOptim(params, lr).step()",
+                    "BasicOptim")
 
 
-@check("BasicOptim_zero_grad_resets_the_gradients", function="BasicOptim", points=1, case="step")
+@check("BasicOptim_zero_grad_resets_the_gradients", function="BasicOptim", points=1, case="optim_zero_grad")
 def _(student, case):
-    got = student.probe(_probe_optim, case, False, True)
-    _expect_grads_reset(got, "BasicOptim(params, lr).zero_grad()")
+    _expect_grads_reset(_params(student, _probe_optim, case, "BasicOptim"), "BasicOptim(params, lr).zero_grad()")
 
 
-@check("BasicOptim_accepts_a_generator", function="BasicOptim", points=1, hidden=True,
-       case="optim_twice")
+@check("BasicOptim_accepts_a_generator", function="BasicOptim", points=1, hidden=True, case="optim_twice")
 def _(student, case):
-    got = student.probe(_probe_optim, case, True)
+    got = _params(student, _probe_optim, case, "BasicOptim")
     hint = ("model.parameters() is a generator: it can be iterated once. Keep the parameters "
             "as a list in __init__ (self.params = list(params)).")
-    for name, info, expected in zip(NAMES, got, case["expected"]):
-        expect_values(f"BasicOptim(a generator of params, lr={case['lr']}), stepped twice: {name} holds",
-                      info.values, expected, hint=hint)
+    for name, info, expected in zip(NAMES, got, case.expected["params"]):
+        expect_values("BasicOptim", f"BasicOptim(a generator of params, lr={case.inputs['lr']}), stepped twice: "
+                      f"{name} holds", info.values, expected, hint=hint)
 
 
 known("new_tensor_instead_of_update", "step",

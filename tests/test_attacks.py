@@ -1,0 +1,318 @@
+"""The attacks of tests/attacks.py hold: through `check`, `nbgrader autograde` and `grade`, as
+root and as an unprivileged user; honest classmates keep their marks; nothing outlives grading."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import attacks
+from autograder import course
+
+NAMES = [a.name for a in attacks.attacks()]
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP listener on 127.0.0.1: what it receives is what a worker managed to send."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    received: list[bytes] = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            with connection:
+                received.append(connection.recv(1 << 16))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], received
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, listener):
+    folder = tmp_path_factory.mktemp("attacks")
+    return folder, attacks.attacks(str(folder / "course"), listener[0])
+
+
+@pytest.fixture(scope="module")
+def graded_class(corpus):
+    """The class (every attack a student, beside ada and bea) graded by nbgrader autograde, then a
+    copy of it graded by `python -m autograder grade --jobs 2`."""
+    from test_class_grading import grade_command, twin
+
+    folder, entries = corpus
+    class_folder = attacks.build_class(folder / "course", entries)
+    course.autograde(class_folder, check=False)
+    by_nbgrader = attacks.class_outcomes(class_folder, entries)
+    parallel = twin(class_folder, "parallel")
+    done = grade_command(parallel, "--jobs", "2")
+    return class_folder, by_nbgrader, parallel, attacks.class_outcomes(parallel, entries), done
+
+
+def entry(corpus, name):
+    return next(a for a in corpus[1] if a.name == name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_command_line_holds(corpus, name):
+    a = entry(corpus, name)
+    outcome = attacks.grade_cli(a, corpus[0])
+    assert attacks.holds(a, outcome), (outcome.failed, outcome.messages)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nbgrader_autograde_holds(corpus, graded_class, name):
+    outcome = graded_class[1][name]
+    assert attacks.holds(entry(corpus, name), outcome), (outcome.failed, outcome.messages)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_class_command_holds(corpus, graded_class, name):
+    outcome = graded_class[3][name]
+    assert attacks.holds(entry(corpus, name), outcome), (outcome.failed, outcome.messages)
+
+
+def test_honest_classmates_keep_full_marks(corpus, graded_class):
+    class_folder, _, parallel, _, done = graded_class
+    assert done.returncode == 0, done.stdout + done.stderr
+    for folder in (class_folder, parallel):
+        scores = course.gradebook_scores(folder)
+        honest = {k: v for k, v in scores.items() if k[0] in attacks.HONEST}
+        assert honest and all(v > 0 for v in honest.values()), honest
+        for student in attacks.HONEST:
+            for assignment in {a.assignment for a in corpus[1]}:
+                total = sum(v for (s, a, _), v in scores.items() if s == student and a == assignment)
+                assert total == 10, (folder.name, student, assignment, total)
+
+
+def test_no_process_outlives_grading(graded_class):
+    assert attacks.survivors() == []
+
+
+def test_nothing_is_left_in_the_machines_temporary_folders(graded_class):
+    for folder in ("/dev/shm", "/var/tmp", "/tmp"):
+        assert not (Path(folder) / attacks.FILL).exists(), folder
+
+
+def test_nothing_reached_the_network(graded_class, listener):
+    assert listener[1] == []
+
+
+def test_the_sandbox_says_what_holds(corpus):
+    a = entry(corpus, "torch.sigmoid, where the formula is asked for")
+    path = corpus[0] / "report.py"
+    path.write_text(a.python())
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", a.assignment, str(path), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    sandbox = json.loads(done.stdout)["sandbox"]
+    assert set(sandbox["held"]) == {"files", "network", "processes", "process_count", "memory", "temporary_files"}
+    assert sandbox["held"]["files"].startswith("Landlock") and sandbox["held"]["network"].startswith("none")
+    if os.geteuid() == 0:  # cgroups bound the whole worker
+        assert sandbox["unprotected"] == []
+    else:  # without root: memory per process only, and it says so
+        assert sandbox["unprotected"] == ["memory"]
+
+
+def test_the_nbgrader_log_says_what_the_sandbox_holds(tmp_path):
+    folder = course.new_course(tmp_path / "course")
+    course.generate_release(folder)
+    course.submit(folder, "ada", "01_init", course.student_notebook("01_init", course.reference_answers("01_init")))
+    log = course.autograde(folder, "01_init")
+    assert "sandbox: files: Landlock" in log and "network: none" in log
+
+
+@pytest.mark.parametrize("code", [
+    "def sigmoid(x):\n    return x.sigmoid()\n",
+    "def sigmoid(x):\n    return F.sigmoid(x)\n",
+    "def sigmoid(x):\n    return torch.special.expit(x)\n",
+    "from torch import sigmoid as squash\n\ndef sigmoid(x):\n    return squash(x)\n",
+    "def sigmoid(x):\n    return nn.Sigmoid()(x)\n",
+    "def sigmoid(x):\n    return getattr(torch, 'sig' + 'moid')(x)\n",
+    "def helper(x):\n    return torch.sigmoid(x)\n\ndef sigmoid(x):\n    return helper(x)\n",
+    "squash = torch.sigmoid\n\ndef sigmoid(x):\n    return squash(x)\n",
+])
+def test_every_way_to_call_a_built_in_sigmoid_is_read_from_the_code(code):
+    from catalog import shared_zygote
+
+    from autograder.runner import grade_isolated
+
+    results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", code)], zygote=shared_zygote())}
+    assert results["sigmoid_matches_reference"].passed
+    assert not results["sigmoid_written_by_hand"].passed, results["sigmoid_written_by_hand"].message
+
+
+@pytest.mark.parametrize("code", [
+    "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n",
+    "def sigmoid(x):\n    '''The sigmoid, by hand: no torch.sigmoid here.'''\n    return (1 + (-x).exp()) ** -1\n",
+    "def sigmoid(x):\n    return 0.5 * (1 + torch.tanh(x / 2))\n",
+    "def sigmoid(x):\n    e = torch.exp(-x.abs())\n    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))\n",
+    "def _exp(x):\n    return torch.exp(x)\n\nsigmoid = lambda x: 1 / (1 + _exp(-x))\n",
+])
+def test_a_hand_written_sigmoid_in_any_style_keeps_its_point(code):
+    from catalog import shared_zygote
+
+    from autograder.runner import grade_isolated
+
+    results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", code)], zygote=shared_zygote())}
+    assert results["sigmoid_written_by_hand"].passed, results["sigmoid_written_by_hand"].message
+
+
+def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
+    from test_class_grading import grade_command
+
+    folder = course.new_course(tmp_path / "course")
+    course.generate_release(folder)
+    answers = course.student_notebook("01_init", course.reference_answers("01_init"))
+    ada = course.submit(folder, "ada", "01_init", answers)
+    linked = course.notebook_path(folder / "submitted" / "mallory", "01_init")
+    linked.parent.mkdir(parents=True)
+    linked.symlink_to(ada)  # a classmate's notebook, handed in as one's own
+    leaking = course.submit(folder, "oscar", "01_init", answers).parent / "notes.txt"
+    leaking.symlink_to("/etc/passwd")  # a file of the machine, copied into the course by nbgrader
+    log = course.autograde(folder, "01_init", check=False)
+    assert "symbolic link" in log
+    for student in ("mallory", "oscar"):  # nothing of theirs graded, nothing copied left behind
+        assert not (folder / "autograded" / student / "01_init").exists(), student
+    assert (folder / "autograded" / "ada").exists()
+    done = grade_command(folder, "--force")
+    assert done.returncode == 1 and "mallory/01_init" in done.stdout and "oscar/01_init" in done.stdout, done.stdout
+    cli = subprocess.run([sys.executable, "-m", "autograder", "check", "01_init", str(linked), "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 2 and "symbolic link" in cli.stderr and json.loads(cli.stdout)["score"] == 0
+
+
+def test_a_notebook_nested_too_deeply_is_a_verdict_not_a_traceback(tmp_path):
+    path = tmp_path / "deep.ipynb"
+    path.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "03_sigmoid_loss", str(path), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == 0 and report["max_score"] == 10 and "not a valid notebook" in report["error"]
+
+
+def test_a_forged_reply_leaves_the_grader_small(corpus):
+    """The grader never allocates what a worker announces: a terabyte frame is refused on sight."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    a = entry(corpus, "a forged reply of a terabyte")
+    attacks.grade_cli(a, corpus[0])
+    grown = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert max(before, grown) < 2 * 2**20  # KiB: no child of this test, the grader included, held 2 GiB
+
+
+def test_graded_feedback_shows_no_value_of_the_graded_inputs():
+    """Graded messages say what went wrong, never a value: over the whole catalogue of mistakes."""
+    import re
+
+    from catalog import WRONG, grade
+
+    values = re.compile(r"was expected|largest error|returned (tensor\(|\[|-?\d)|expected -?\d|got -?\d|"
+                        r" with \w+ = |holds? (tensor|\[)|shape \(\d")
+    for e in WRONG:
+        for r in grade(e):
+            assert not values.search(r.message), (e.what, r.id, r.message)
+
+
+def _nobody_can_run_python() -> bool:
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                           "import autograder"], capture_output=True, cwd="/")
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="this run is the unprivileged one")
+def test_every_attack_holds_for_an_unprivileged_grader(tmp_path):
+    """The same tests, run by a user who is not root (nobody): the sandbox needs no privilege."""
+    if shutil.which("setpriv") is None or not _nobody_can_run_python():
+        pytest.skip("Python is not reachable by an unprivileged user here (.ci/run makes it so)")
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(tmp_path, 65534, 65534)
+    os.chown(home, 65534, 65534)
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "FASTAI_HOME", "MNIST_PNG_TGZ")}
+    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+                           "pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'run'}",
+                           str(tests / "test_attacks.py")],
+                          capture_output=True, text=True, cwd=tests.parent, env=env, timeout=3000)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """Certificates for a Dask cluster, made the way the README says."""
+    folder = tmp_path_factory.mktemp("tls") / "certs"
+    done = subprocess.run([sys.executable, "-m", "autograder", "tls-certificates", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
+    """A submission that finds the scheduler and tries to run code on the cluster (to give every
+    later notebook full marks) reaches nothing; a blank notebook graded after it still gets 0."""
+    from distributed import Client, LocalCluster
+
+    from autograder.cluster_tls import security
+    from test_class_grading import grade_command
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      protocol="tls://", security=security(tls)) as cluster:
+        address = cluster.scheduler_address
+        takeover = attacks.attack("takes over the Dask workers", "03_sigmoid_loss", attacks.right_only_if("TAKEN", f'''
+            import glob
+            TAKEN = False
+            addresses = [{address!r}]
+            for cmdline in glob.glob("/proc/*/cmdline"):  # where the address was found before
+                try:
+                    addresses += [w for w in open(cmdline).read().split("\\0") if "://" in w]
+                except OSError:
+                    pass
+            for where in addresses:
+                try:
+                    from distributed import Client
+                    with Client(where, timeout=3) as client:
+                        client.run(lambda: __import__("autograder.jobs").jobs.__dict__.update(
+                            grade_job=lambda job: None))
+                    TAKEN = True
+                except Exception:
+                    pass
+        '''), must_fail=attacks.LOSS_VALUES)
+        folder = course.new_course(tmp_path / "course")
+        course.generate_release(folder)
+        course.submit(folder, "aaa_takeover", "03_sigmoid_loss", takeover.notebook())
+        course.submit(folder, "zzz_blank", "03_sigmoid_loss", course.student_notebook("03_sigmoid_loss"))
+        done = grade_command(folder, "--scheduler", address, "--tls", str(tls))
+        with pytest.raises(Exception):  # and no one without the certificates talks to it
+            Client(address, timeout=3)
+    assert done.returncode == 0 and "the Dask scheduler at tls://" in done.stdout, done.stdout + done.stderr
+    scores = course.gradebook_scores(folder)
+    assert sum(v for (s, _, _), v in scores.items() if s == "zzz_blank") == 0
+    taken = {i for (s, _, i), v in scores.items() if s == "aaa_takeover" and v == 0}
+    assert attacks.LOSS_VALUES <= taken, taken
+
+
+def test_a_plain_scheduler_is_refused(tmp_path):
+    from test_class_grading import grade_command
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    done = grade_command(tmp_path, "--scheduler", "tcp://127.0.0.1:8786")
+    assert done.returncode == 2 and "over TLS only" in done.stderr and "Traceback" not in done.stderr
