@@ -48,15 +48,15 @@ def read_cells(path: str | Path) -> list[tuple[str, str]]:
     Raises SubmissionError for a file that cannot be graded at all. Nothing runs here.
     """
     path = Path(path)
-    if path.is_symlink():
-        raise SubmissionError(f"{path}: a symbolic link, not a file: submit the file itself")
-    if not path.is_file():
-        raise SubmissionError(f"{path}: no such file")
-    if path.suffix not in (".py", ".ipynb"):
-        raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
-    if path.stat().st_size > MAX_BYTES:
-        raise SubmissionError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
     try:
+        if path.is_symlink():
+            raise SubmissionError(f"{path}: a symbolic link, not a file: submit the file itself")
+        if not path.is_file():
+            raise SubmissionError(f"{path}: no such file")
+        if path.suffix not in (".py", ".ipynb"):
+            raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
+        if path.stat().st_size > MAX_BYTES:
+            raise SubmissionError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SubmissionError(f"{path}: cannot be read ({error})") from None
