@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 from autograder import references
 from autograder.assignments import FUNCTIONS
-from autograder.checks import Check, checks_for
+from autograder.checks import Check, checks_for, stand_ins_for
 from autograder.compare import Mismatch
 from autograder.diagnosis import attempt, diagnose
 from autograder.limits import Deadline, Limits
@@ -47,8 +47,8 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
     one. student_for(check, case): the StudentSide to ask. cases: the reference cases of this
     mode (`_cases`)."""
     if check.case not in cases or (check.hidden and not graded):
-        return _result(check, False, "not run: its reference tensors are not in this copy of "
-                                     "the autograder (hidden checks run only when grading).")
+        return _result(check, False, "not run: hidden checks run only when your instructor grades\n"
+                                     "This copy of the autograder does not have their inputs.")
     case = cases[check.case]
     student = student_for(check, case)
     try:
@@ -62,8 +62,8 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
         raise
     except Exception as error:  # a bug in the check itself: say so, do not crash
         where = traceback.format_exception_only(type(error), error)[-1].strip()
-        return _result(check, False, f"internal error in the check {check.id} ({where}); "
-                                     "this is not your fault: please tell your instructor.")
+        return _result(check, False, f"internal error in the check {check.id}: not your fault\n"
+                                     f"Please tell your instructor ({where}).")
     return _result(check, False, message(outcome.failure, mistake, graded))
 
 
@@ -72,7 +72,10 @@ def _diagnosable(check: Check, failure) -> bool:
     exception their function raised; never a timeout, a crash, or a function not written."""
     if not check.diagnose or isinstance(failure, Fatal):
         return False
-    return isinstance(failure, Mismatch) or failure.failure.kind == "raised"
+    if isinstance(failure, Mismatch):
+        return True
+    others = set(FUNCTIONS[check.assignment]) - {check.function}  # raised in another of their functions
+    return failure.failure.kind == "raised" and failure.failure.innermost not in others
 
 
 def message(failure: Mismatch | StudentFailed, mistake, graded: bool) -> str:
@@ -117,7 +120,8 @@ def run_checks(assignment: str, namespace: dict, *, hidden: bool = True,
     defined = definitions(cells if cells is not None else cells_of(namespace))
 
     def student_for(check, case):
-        return LocalStudent(worker, case, check.function, FUNCTIONS[assignment], defined)
+        return LocalStudent(worker, case, check.function, FUNCTIONS[assignment], defined,
+                            stand_ins=stand_ins_for(check))
 
     return [run_check(c, student_for, cases, graded) for c in _chosen(assignment, hidden, function, ids)]
 
@@ -158,23 +162,23 @@ def _grade(assignment, cells, limits, hidden, ids, zygote, timing) -> list[Resul
                 pass  # it could not even load: each check will say so
             for c in chosen:
                 if time.monotonic() >= submission.at:
-                    results.append(_result(c, False, f"not run: the {limits.submission_seconds:g} s "
-                                                     "allowed for grading this submission ran out."))
+                    results.append(_result(c, False, f"not run: the {limits.submission_seconds:g} s for grading "
+                                                     "this submission ran out"))
                 elif sandbox.unloadable:
-                    results.append(_result(c, False, f"not run: {sandbox.unloadable}."))
+                    results.append(_result(c, False, f"not run: {sandbox.unloadable}"))
                 elif c.function in sandbox.timed_out:
                     results.append(_result(c, False, f"not run: {sandbox.timed_out[c.function]} in an earlier "
-                                                     f"check, so {c.function} was not run again."))
+                                                     f"check\nIt was not run again: a loop costs its time once."))
                 else:
                     def student_for(check, case):
                         return SandboxStudent(sandbox, Deadline.within(limits.check_seconds, submission), case,
-                                              check.function, FUNCTIONS[assignment])
+                                              check.function, FUNCTIONS[assignment], stand_ins=stand_ins_for(check))
 
                     results.append(run_check(c, student_for, cases, graded))
         except SandboxBroken as broken:
             done = {r.id for r in results}
-            results += [_result(c, False, f"not graded: {broken}; this is not your fault: please tell your "
-                                          "instructor.") for c in chosen if c.id not in done]
+            results += [_result(c, False, f"not graded: the sandbox could not be set up: not your fault\n"
+                                          f"Please tell your instructor ({broken}).") for c in chosen if c.id not in done]
         timing["work_seconds"] = sandbox.work_seconds
     return results
 

@@ -173,8 +173,8 @@ class SandboxStudent(Asker):
     """The checks' StudentSide, answered by a Sandbox by a deadline."""
 
     def __init__(self, sandbox: Sandbox, deadline: Deadline, case: Case, function: str, names: tuple[str, ...],
-                 mistake=None):
-        super().__init__(case, function, names, mistake)
+                 mistake=None, stand_ins: dict[str, str] | None = None):
+        super().__init__(case, function, names, mistake, stand_ins)
         self.sandbox, self.deadline = sandbox, deadline
 
     def _answer(self, request: dict, what: str):
@@ -192,4 +192,5 @@ class SandboxStudent(Asker):
         return self.sandbox.definitions.get(name)
 
     def with_mistake(self, mistake) -> "SandboxStudent":
-        return SandboxStudent(self.sandbox, self.deadline, self.case, self.function, self.names, mistake)
+        return SandboxStudent(self.sandbox, self.deadline, self.case, self.function, self.names, mistake,
+                              self.stand_ins)

@@ -38,9 +38,11 @@ class Failure:
     kind: str
     error: str = ""
     details: str = ""
+    innermost: str = ""  # the function of the student's in which it was raised ('' if none of theirs)
 
     def as_dict(self) -> dict:
-        return {"function": self.function, "kind": self.kind, "error": self.error, "details": self.details}
+        return {"function": self.function, "kind": self.kind, "error": self.error, "details": self.details,
+                "innermost": self.innermost}
 
 
 class StudentError(Exception):
@@ -51,12 +53,19 @@ class StudentError(Exception):
         self.failure = failure
 
 
+def _theirs(frame) -> bool:
+    """A frame of the student's code: not the grader's, the course's, Python's or a library's."""
+    if frame.filename.startswith(("<frozen ", "<the course's")):
+        return False
+    filename = str(Path(frame.filename).resolve()) if frame.filename[:1] != "<" else frame.filename
+    return not filename.startswith((_GRADER_DIR, *_LIBRARY_DIRS))
+
+
 def student_frames(tb) -> list[str]:
     """The traceback lines that are the student's: not the grader's, not a library's."""
     lines = []
     for frame in traceback.extract_tb(tb):
-        filename = str(Path(frame.filename).resolve()) if frame.filename[:1] != "<" else frame.filename
-        if filename.startswith((_GRADER_DIR, "<frozen ")) or filename.startswith(_LIBRARY_DIRS):
+        if not _theirs(frame):
             continue
         where = f"line {frame.lineno}"
         code = (frame.line or "").strip()
@@ -78,7 +87,8 @@ def failure_of(function: str, error: BaseException) -> Failure:
     details = f"{type(error).__name__}" + (f": {first}" if first else "")
     if frames:
         details += "\n" + "\n".join(frames[-3:])
-    return Failure(function, "raised", type(error).__name__, details)
+    theirs = [f for f in traceback.extract_tb(error.__traceback__) if _theirs(f)]
+    return Failure(function, "raised", type(error).__name__, details, theirs[-1].name if theirs else "")
 
 
 class Student:

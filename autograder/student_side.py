@@ -27,6 +27,28 @@ TYPES = {"Tensor": "a tensor", "Parameter": "a tensor", "float": "a float", "int
          "NoneType": "None", "ndarray": "a NumPy array"}
 
 
+# Common PyTorch errors, and what they usually mean in this course (chosen by the grader, in its words).
+TORCH_HINTS = (
+    ("does not require grad and does not have a grad_fn",
+     "No gradient can flow: a tensor was detached (.item(), .detach(), .data, a new tensor), or the "
+     "arguments are in the wrong order (predictions first, then targets)."),
+    ("shapes cannot be multiplied",
+     "A matrix product of shapes that do not fit: (N, 784) @ (784, 1) needs the inner sizes to agree; "
+     "print each tensor's .shape."),
+    ("a leaf Variable that requires grad is being used in an in-place operation",
+     "A parameter was changed in place while autograd was recording: update it inside "
+     "`with torch.no_grad():`, or through p.data."),
+    ("must match the size of tensor",
+     "Two shapes that do not broadcast: compare their .shape, for example (N, 1) against (N,)."),
+    ("expected scalar type", "Two tensors of different dtypes: keep everything float32 (.float())."),
+    ("same dtype", "Two tensors of different dtypes: keep everything float32 (.float())."),
+    ("only one element tensors can be converted to Python scalars",
+     "A function of one number (math.exp, float) got a whole tensor: use the torch function (torch.exp)."),
+    ("Boolean value of Tensor with more than one value is ambiguous",
+     "An `if` on a tensor of many values: compare element by element, with torch.where or a mask."),
+)
+
+
 def kind_of(type_name: str) -> str:
     """What a returned object is, in words the grader chose ('a list'), never the student's."""
     return TYPES.get(type_name, "an object of another type")
@@ -53,6 +75,8 @@ class StudentFailed(Exception):
     @property
     def hint(self) -> str | None:
         f = self.failure
+        if f.kind == "raised":
+            return next((hint for pattern, hint in TORCH_HINTS if pattern in f.details), None)
         return {
             "missing": None if self.problem else
             f"Write a function named {f.function} (and run its cell before checking it).",
@@ -120,8 +144,10 @@ class StudentSide(Protocol):
 class Asker:
     """A StudentSide that sends requests somewhere (`_answer`) and checks what comes back."""
 
-    def __init__(self, case: Case, function: str, names: tuple[str, ...], mistake=None):
+    def __init__(self, case: Case, function: str, names: tuple[str, ...], mistake=None,
+                 stand_ins: dict[str, str] | None = None):
         self.case, self.function, self.names, self.mistake = case, function, names, mistake
+        self.stand_ins = stand_ins or {}  # helper -> the course's code for it, during this check
         self.variant = mistake.id if mistake is not None else None  # the worker's namespace with it
         self.record: list = []
 
@@ -146,7 +172,8 @@ class Asker:
             if value is not None and not self.case.has_input(value):
                 raise ValueError(f"{label} is not an input of this check's case: only inputs reach the student")
         reply = self._ask({"op": "call", "name": name, "inputs": inputs, "seed": seed or 0,
-                           "grad_wrt": list(grad_wrt), "variant": self.variant, "twice": twice}, name)
+                           "grad_wrt": list(grad_wrt), "variant": self.variant, "twice": twice,
+                           "stand_ins": self.stand_ins}, name)
         replies = reply if twice else [reply]
         if not (isinstance(replies, list) and len(replies) == 1 + twice and all(isinstance(c, Call) for c in replies)):
             raise Fatal(f"what {name} gave back could not be read",
@@ -158,7 +185,8 @@ class Asker:
 
     def probe(self, probe):
         seen = self._ask({"op": "probe", "probe": f"{probe.__module__}:{probe.__qualname__}",
-                          "inputs": self.case.inputs, "variant": self.variant}, self.function)
+                          "inputs": self.case.inputs, "variant": self.variant, "stand_ins": self.stand_ins},
+                         self.function)
         self.record.append(seen)
         return seen
 
@@ -184,7 +212,8 @@ class Asker:
         kind = said.get("kind") if said.get("kind") in KINDS else "raised"
         error = said.get("error") if isinstance(said.get("error"), str) and _NAME.fullmatch(said["error"]) else ""
         details = said.get("details") if isinstance(said.get("details"), str) else ""
-        return Failure(function, kind, error, details[:4000])
+        innermost = said.get("innermost") if isinstance(said.get("innermost"), str) else ""
+        return Failure(function, kind, error, details[:4000], innermost[:80])
 
     def _answer(self, request: dict, what: str):  # pragma: no cover - each side has its own
         raise NotImplementedError
@@ -199,8 +228,8 @@ class LocalStudent(Asker):
     definitions: what the student's cells define (`autograder.source.definitions`)."""
 
     def __init__(self, worker, case: Case, function: str, names: tuple[str, ...], definitions: dict,
-                 mistake=None):
-        super().__init__(case, function, names, mistake)
+                 mistake=None, stand_ins: dict[str, str] | None = None):
+        super().__init__(case, function, names, mistake, stand_ins)
         self.worker, self.definitions = worker, definitions
 
     def _answer(self, request: dict, what: str):
@@ -213,7 +242,8 @@ class LocalStudent(Asker):
         return self.definitions.get(name)
 
     def with_mistake(self, mistake) -> "LocalStudent":
-        return LocalStudent(self.worker, self.case, self.function, self.names, self.definitions, mistake)
+        return LocalStudent(self.worker, self.case, self.function, self.names, self.definitions, mistake,
+                            self.stand_ins)
 
 
 def cells_of(namespace: dict) -> list[tuple[str, str]]:

@@ -18,7 +18,8 @@ def train_epoch(model, lr, params, dl):
 def batch_accuracy(preds, yb):
     """Fraction of rows where sigmoid(preds) > 0.5 agrees with yb == 1.
 
-    preds: (N, 1) raw scores; yb: (N, 1) targets. Returns a Python float.
+    preds: (N, 1) raw scores; yb: (N, 1) targets. Returns a Python float
+    (a one-element tensor is accepted too).
     """
     return ((sigmoid(preds) > 0.5) == (yb == 1)).float().mean().item()
 

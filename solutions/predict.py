@@ -14,6 +14,6 @@ def raw_accuracy(preds, targets):
     """Fraction of images whose raw score is on the right side of 0.
 
     preds: (N, 1) raw scores; targets: (N, 1), 1 for a 2 and 0 for a 9.
-    Returns a Python float in [0, 1].
+    Returns a Python float in [0, 1] (a one-element tensor is accepted too).
     """
     return ((preds > 0.0) == (targets == 1)).float().mean().item()

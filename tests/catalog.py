@@ -24,8 +24,9 @@ from autograder.runner import Result, grade_isolated
 class Entry:
     assignment: str
     what: str  # the mistake, or the style of the alternative
-    code: str  # defines one function of the assignment
+    code: str  # defines one function of the assignment (a pair: a broken helper and a correct caller)
     known: str | None = None  # the known mistake it must be named as; None for an alternative
+    passes: str | None = None  # a pair: the function whose checks must all pass, its helper broken
 
 
 def wrong(assignment, known, what, code):
@@ -34,6 +35,12 @@ def wrong(assignment, known, what, code):
 
 def right(assignment, what, code):
     return Entry(assignment, what, textwrap.dedent(code).strip() + "\n")
+
+
+def pair(assignment, passes, what, code, known=None):
+    """A correct `passes` beside a broken helper it calls: the helper's mistake costs only the
+    helper's points (and is named, when `known`)."""
+    return Entry(assignment, what, textwrap.dedent(code).strip() + "\n", known, passes)
 
 
 WRONG = [
@@ -103,6 +110,10 @@ WRONG = [
 
         def sigmoid(x):
             return 1 / (1 + math.exp(-x))
+    """),
+    wrong("03_sigmoid_loss", "builtin_sigmoid", "torch's own sigmoid", """
+        def sigmoid(x):
+            return torch.sigmoid(x)
     """),
     wrong("03_sigmoid_loss", "sigmoid_without_the_one", "the 1 + forgotten", """
         def sigmoid(x):
@@ -417,6 +428,29 @@ WRONG = [
         def make_learner(dls, model):
             return Learner(model, dls, loss_func=mnist_loss, opt_func=SGD, metrics=batch_accuracy)
     """),
+    wrong("05_step", "optimizer_step_zeroes_too", "step also clears the gradients", """
+        class BasicOptim:
+            def __init__(self, params, lr):
+                self.params, self.lr = list(params), lr
+
+            def step(self):
+                with torch.no_grad():
+                    for p in self.params:
+                        p -= self.lr * p.grad
+                        p.grad.zero_()
+
+            def zero_grad(self):
+                for p in self.params:
+                    p.grad = None
+    """),
+    wrong("06_epoch_loop", "validates_on_the_training_batches", "validation on the training batches", """
+        def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+            history = []
+            for epoch in range(epochs):
+                train_epoch(model, lr, params, dl)
+                history.append(validate_epoch(model, dl))
+            return history
+    """),
 ]
 
 ALTERNATIVES = [
@@ -567,7 +601,114 @@ ALTERNATIVES = [
             return Learner(dls=dls, model=model, loss_func=mnist_loss, opt_func=SGD,
                            metrics=[batch_accuracy])
     """),
+    right("05_step", "a dataclass", """
+        from dataclasses import dataclass
+
+        @dataclass
+        class BasicOptim:
+            params: list
+            lr: float
+
+            def __post_init__(self):
+                self.params = list(self.params)
+
+            def step(self):
+                for p in self.params:
+                    p.data -= self.lr * p.grad
+
+            def zero_grad(self):
+                for p in self.params:
+                    p.grad = None
+    """),
 ]
+
+
+# A correct function beside a broken helper it calls, for every such pair of the course.
+PAIRS = [
+    pair("03_sigmoid_loss", "mnist_loss", "a correct loss on a sigmoid with math.exp", """
+        import math
+
+        def sigmoid(x):
+            return 1 / (1 + math.exp(-x))
+
+        def mnist_loss(predictions, targets):
+            p = sigmoid(predictions)
+            return torch.where(targets == 1, 1 - p, p).mean()
+    """, known="sigmoid_with_math_exp"),
+    pair("06_epoch_loop", "validate_epoch", "a correct validation on an unfinished batch_accuracy", """
+        def batch_accuracy(preds, yb):
+            raise NotImplementedError()
+
+        def validate_epoch(model, dl):
+            accuracies = [batch_accuracy(model(xb), yb) for xb, yb in dl]
+            return round(sum(accuracies) / len(accuracies), 4)
+    """),
+    pair("06_epoch_loop", "validate_epoch", "a correct validation on a threshold of 0.5 on raw scores", """
+        def batch_accuracy(preds, yb):
+            return ((preds > 0.5) == (yb == 1)).float().mean().item()
+
+        def validate_epoch(model, dl):
+            accuracies = [batch_accuracy(model(xb), yb) for xb, yb in dl]
+            return round(sum(accuracies) / len(accuracies), 4)
+    """, known="threshold_half_without_sigmoid"),
+    pair("06_epoch_loop", "train_model", "a correct training loop around an epoch that never steps", """
+        def train_epoch(model, lr, params, dl):
+            for xb, yb in dl:
+                calc_grad(xb, yb, model)
+
+        def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+            accuracies, best, stale = [], float("-inf"), 0
+            for _ in range(epochs):
+                train_epoch(model, lr, params, dl)
+                accuracies.append(validate_epoch(model, valid_dl))
+                if accuracies[-1] > best:
+                    best, stale = accuracies[-1], 0
+                else:
+                    stale += 1
+                if patience is not None and stale >= patience:
+                    break
+            return accuracies
+    """),
+    pair("06_epoch_loop", "train_model", "a correct training loop around a validation of the last batch only", """
+        def validate_epoch(model, dl):
+            for xb, yb in dl:
+                accuracy = batch_accuracy(model(xb), yb)
+            return round(float(accuracy), 4)
+
+        def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+            accuracies, best, waited = [], None, 0
+            for _ in range(epochs):
+                train_epoch(model, lr, params, dl)
+                accuracy = validate_epoch(model, valid_dl)
+                accuracies.append(accuracy)
+                best, waited = (accuracy, 0) if best is None or accuracy > best else (best, waited + 1)
+                if patience is not None and waited == patience:
+                    break
+            return accuracies
+    """, known="last_batch_only"),
+]
+
+
+def stubs(assignment: str) -> Entry:
+    """Every function of `assignment` as released: raising NotImplementedError."""
+    lines = []
+    for name in FUNCTIONS[assignment]:
+        if name[0].isupper():
+            lines += [f"class {name}:", "    def __init__(self, *args, **kwargs):", "        raise NotImplementedError()"]
+        else:
+            lines += [f"def {name}(*args, **kwargs):", "    raise NotImplementedError()"]
+        lines.append("")
+    return Entry(assignment, "nothing written yet (the release's stubs)", "\n".join(lines))
+
+
+def named(entry: Entry, results: list[Result]) -> set[str]:
+    """The known mistakes the feedback names."""
+    return {k.id for k in known_mistakes(entry.assignment) for r in results if k.diagnosis in r.message}
+
+
+def misnamed(entry: Entry, results: list[Result]) -> set[str]:
+    """Known mistakes named in the feedback that the entry does not make: each is a false verdict."""
+    return named(entry, results) - ({entry.known} if entry.known else set())
 
 
 def grade(entry: Entry) -> list[Result]:
@@ -598,29 +739,43 @@ def diagnosis_of(entry: Entry) -> str:
     return mistake.diagnosis
 
 
+def pair_holds(entry: Entry, results: list[Result]) -> bool:
+    """The correct caller keeps every point; the broken helper loses some."""
+    return all(r.passed for r in results if r.id.startswith(entry.passes + "_")) and not all(r.passed for r in results)
+
+
 def report() -> int:
-    """The maintainers' table: one row per entry, then the totals."""
-    caught = named = accepted = 0
+    """The maintainers' table: one row per entry (stubs and pairs included), then the totals."""
+    caught = named_right = accepted = held = wrongly_named = 0
+    stubs_of = [stubs(a) for a in FUNCTIONS]
     print(f"{'step':<16}{'entry':<44}{'caught':<8}{'named':<7}{'first failing check':<44}message")
-    for entry in WRONG + ALTERNATIVES:
+    for entry in WRONG + ALTERNATIVES + PAIRS + stubs_of:
         results = grade(entry)
         failed = [r for r in results if not r.passed]
-        if entry.known is None:
+        wrongly_named += len(misnamed(entry, results))
+        if entry.passes:
+            held += pair_holds(entry, results)
+            verdict, name = ("held" if pair_holds(entry, results) else "BROKEN"), ""
+        elif entry in stubs_of:
+            verdict, name = ("0 pts" if not any(r.points for r in results) else "POINTS"), ""
+        elif entry.known is None:
             accepted += not failed
             verdict, name = ("accepted" if not failed else "REJECTED"), ""
         else:
             is_named = any(diagnosis_of(entry) in r.message for r in failed)
             caught += bool(failed)
-            named += is_named
+            named_right += is_named
             verdict, name = ("yes" if failed else "NO"), ("yes" if is_named else "no")
         first = failed[0] if failed else None
         message = first.message.replace("\n", " | ")[:150] if first else ""
-        label = entry.what if entry.known else f"(correct) {entry.what}"
+        label = entry.what if entry.known or entry.passes or entry in stubs_of else f"(correct) {entry.what}"
         print(f"{entry.assignment:<16}{label[:43]:<44}{verdict:<8}{name:<7}"
               f"{(first.id if first else '-')[:43]:<44}{message}")
-    print(f"\ncaught mistakes: {caught}/{len(WRONG)}, named mistakes: {named}/{len(WRONG)}, "
-          f"accepted alternatives: {accepted}/{len(ALTERNATIVES)}")
-    return 0 if caught == named == len(WRONG) and accepted == len(ALTERNATIVES) else 1
+    print(f"\ncaught mistakes: {caught}/{len(WRONG)}, named mistakes: {named_right}/{len(WRONG)}, "
+          f"accepted alternatives: {accepted}/{len(ALTERNATIVES)}, broken helpers costing only their own "
+          f"points: {held}/{len(PAIRS)}, misnamed: {wrongly_named}")
+    return 0 if (caught == named_right == len(WRONG) and accepted == len(ALTERNATIVES) and held == len(PAIRS)
+                 and not wrongly_named) else 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.checks import known_mistakes
-from catalog import ALTERNATIVES, WRONG, diagnosis_of, grade
+from catalog import ALTERNATIVES, PAIRS, WRONG, diagnosis_of, grade, misnamed, pair_holds, stubs
 
 ids = lambda entries: [f"{e.assignment}:{e.what}" for e in entries]  # noqa: E731
 
@@ -43,6 +43,54 @@ def test_a_wrong_implementation_loses_points_and_hears_its_own_diagnosis(entry):
 def test_an_alternative_correct_implementation_gets_full_marks(entry):
     failed = {r.id: r.message for r in grade(entry) if not r.passed}
     assert not failed
+
+
+@pytest.mark.parametrize("entry", PAIRS, ids=ids(PAIRS))
+def test_a_broken_helper_costs_only_its_own_points(entry):
+    results = grade(entry)
+    assert pair_holds(entry, results), [(r.id, r.message) for r in results if not r.passed]
+    if entry.known:
+        assert any(diagnosis_of(entry) in r.message for r in results)
+
+
+@pytest.mark.parametrize("entry", WRONG + ALTERNATIVES + PAIRS + [stubs(a) for a in ASSIGNMENTS],
+                         ids=ids(WRONG + ALTERNATIVES + PAIRS) + [f"{a}:stubs" for a in ASSIGNMENTS])
+def test_no_mistake_is_named_that_was_not_made(entry):
+    results = grade(entry)
+    assert not misnamed(entry, results), [r.message for r in results if not r.passed]
+
+
+@pytest.mark.parametrize("entry", WRONG + ALTERNATIVES + PAIRS, ids=ids(WRONG + ALTERNATIVES + PAIRS))
+def test_in_this_process_and_in_a_sandbox_the_verdicts_are_the_same(entry):
+    """The same code graded by the worker's handler in this process (a student's own notebook)
+    and in a confined worker (grading): the same results, message for message."""
+    import importlib
+    import inspect
+
+    from autograder.assignments import FUNCTIONS, module_name
+    from autograder.runner import run_checks
+    from autograder.submission import provided_source, run_cell
+
+    solutions = importlib.import_module(f"solutions.{module_name(entry.assignment)}")
+    cells = [("solutions.py", "\n\n".join(inspect.getsource(getattr(solutions, f))
+                                          for f in FUNCTIONS[entry.assignment])), ("answer.py", entry.code)]
+    namespace = {"__name__": "__main__"}
+    exec(provided_source(entry.assignment), namespace)
+    for name, source in cells:
+        assert run_cell(name, source, namespace) is None
+    assert run_checks(entry.assignment, namespace, cells=cells) == grade(entry)
+
+
+@pytest.mark.parametrize("entry", WRONG + PAIRS + [stubs(a) for a in ASSIGNMENTS],
+                         ids=ids(WRONG + PAIRS) + [f"{a}:stubs" for a in ASSIGNMENTS])
+def test_a_message_reads_top_down(entry):
+    """A first line of at most 100 characters says what went wrong; the fix comes on its own line."""
+    for r in grade(entry):
+        if not r.passed:
+            first, *rest = r.message.splitlines()
+            assert len(first) <= 100 and first[-1:] not in (".", ":"), r.message
+            if entry.known and diagnosis_of(entry) in r.message:
+                assert rest[0] == diagnosis_of(entry), r.message
 
 
 def test_an_unknown_mistake_falls_back_to_the_layered_message():

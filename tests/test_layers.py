@@ -152,3 +152,21 @@ def test_a_rebound_name_updates_nothing(grade):
 def test_a_mistake_loses_exactly_its_checks(grade, source, failing):
     results = grade("01_init", source)
     assert {i for i, r in results.items() if not r.passed} == failing
+
+
+@pytest.mark.parametrize("assignment, source, check_id, says", [
+    ("04_calc_grad", "def calc_grad(xb, yb, model):\n    loss = mnist_loss(yb, model(xb))\n    loss.backward()\n",
+     "calc_grad_matches_reference", "the arguments are in the wrong order"),
+    ("02_predict", "def linear1(xb, weights, bias):\n    return weights @ xb + bias\n",
+     "linear1_matches_reference", "(N, 784) @ (784, 1) needs the inner sizes to agree"),
+    ("05_step", "class BasicOptim:\n    def __init__(self, params, lr):\n        self.params, self.lr = list(params), lr\n"
+                "    def step(self):\n        for p in self.params:\n            p.sub_(self.lr * p.grad)\n"
+                "    def zero_grad(self):\n        pass\n",
+     "BasicOptim_step_updates_the_parameters", "inside `with torch.no_grad():`"),
+    ("02_predict", "def linear1(xb, weights, bias):\n    return xb.double() @ weights + bias\n",
+     "linear1_matches_reference", "keep everything float32"),
+])
+def test_common_pytorch_errors_get_a_hint_in_the_students_terms(grade, assignment, source, check_id, says):
+    message = grade(assignment, source)[check_id].message
+    first, hint = message.splitlines()[:2]
+    assert " raised " in first and says in hint, message

@@ -38,6 +38,7 @@ class Check:
     case: str  # key into the assignment's reference cases
     run: Callable
     diagnose: bool = True  # False for slow checks (training): no known-mistake search
+    stand_ins: tuple[str, ...] = ()  # the student's helpers the course's versions replace in this check
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class KnownMistake:
 
 _REGISTRY: dict[str, list[Check]] = {}
 _KNOWN: dict[str, list[KnownMistake]] = {}
+_STAND_INS: dict[str, dict[str, str]] = {}
 
 
 def _assignment_of(module: str) -> str:
@@ -69,17 +71,35 @@ def _assignment_of(module: str) -> str:
     return next(a for a in ASSIGNMENTS if module_name(a) == name)
 
 
-def check(id: str, *, function: str, points: float, case: str, hidden: bool = False, diagnose: bool = True):
-    """Register the decorated `(student, case)` function as a check of its module's assignment."""
+def check(id: str, *, function: str, points: float, case: str, hidden: bool = False, diagnose: bool = True,
+          stand_ins: tuple[str, ...] = ()):
+    """Register the decorated `(student, case)` function as a check of its module's assignment.
+    stand_ins: other functions of the assignment that `function` calls; the check runs with the
+    course's versions of them (`stands_in`), so a broken helper costs only its own points."""
 
     def register(run: Callable) -> Callable:
         assignment = _assignment_of(run.__module__)
         _REGISTRY.setdefault(assignment, []).append(
-            Check(id, assignment, function, points, hidden, case, run, diagnose)
+            Check(id, assignment, function, points, hidden, case, run, diagnose, stand_ins)
         )
         return run
 
     return register
+
+
+def stands_in(name: str, code: str | None, *, module: str) -> None:
+    """The course's version of the helper `name`, as code a worker runs in place of the student's
+    while a check of a function that calls it runs: public code only (a library call, or the
+    earlier steps' functions), or what the next notebook publishes. None: not in this copy."""
+    if code is not None:
+        _STAND_INS.setdefault(_assignment_of(module), {})[name] = code.strip() + "\n"
+
+
+def stand_ins_for(check: Check) -> dict[str, str]:
+    """{helper: code} for the helpers `check` runs with the course's versions of (those this copy has)."""
+    module(check.assignment)
+    known = _STAND_INS.get(check.assignment, {})
+    return {name: known[name] for name in check.stand_ins if name in known}
 
 
 def known(id: str, function: str, title: str, fix: str, code: str, *, module: str) -> None:

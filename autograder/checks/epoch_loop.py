@@ -4,15 +4,25 @@ import math
 
 import torch
 
-from autograder.checks import check, known
+from autograder.checks import check, known, stands_in
 from autograder.compare import expect_answer, expect_number, expect_shape, expect_values, fail
 from autograder.snapshot import TensorInfo, Value, snapshot, tensor_info
 from autograder.student import Failure, StudentError
+from autograder.submission import published
 
 TRAIN_EPOCHS, TRAIN_LR, TRAIN_TARGET = 20, 1.0, 0.97
 # validate_epoch's accuracies in turn, for the checks of train_model's loop (scaled anew for each case)
 EVERY_EPOCH = (0.5, 0.6, 0.6, 0.55, 0.58)
 PATIENCE = (0.5, 0.6, 0.6, 0.55, 0.5, 0.45, 0.7, 0.6, 0.9, 0.9)
+
+
+# Functions that call others of this step are graded with the course's versions of those:
+# batch_accuracy is the course's raw_accuracy (a 2 when the raw score is above 0, which is
+# when its sigmoid is above 0.5); train_epoch and validate_epoch, at grading only, as the
+# next notebook publishes them.
+stands_in("batch_accuracy", "def batch_accuracy(preds, yb):\n    return raw_accuracy(preds, yb)", module=__name__)
+stands_in("train_epoch", published("train_epoch"), module=__name__)
+stands_in("validate_epoch", published("validate_epoch"), module=__name__)
 
 
 def cases(g: torch.Generator) -> dict:
@@ -88,21 +98,29 @@ def _replaced(namespace: dict, **stand_ins):
         namespace.update(saved)  # the student's own functions come back, whatever happened
 
 
+class _Batches(list):
+    """A stand-in for a DataLoader, which says which one it is."""
+
+
+TRAINING, VALIDATION = _Batches(), _Batches()
+ON_TRAINING = "validate on the training batches"
+
+
 def _scripted_run(namespace_owner, train_model, script, epochs, patience):
     """train_model with train_epoch and validate_epoch replaced by a script of accuracies:
     [what it returned, the calls it made]."""
     log, given = [], iter(script)
 
     def train_epoch(model, lr, params, dl):
-        log.append("train")
+        log.append("train" if dl is TRAINING else "train on the validation batches")
 
     def validate_epoch(model, dl):
-        log.append("validate")
+        log.append("validate" if dl is VALIDATION else ON_TRAINING)
         return next(given, script[-1])
 
     namespace = getattr(namespace_owner, "__dict__", namespace_owner)
     with _replaced(namespace, train_epoch=train_epoch, validate_epoch=validate_epoch):
-        returned = train_model(lambda xb: xb, 0.1, [], [], [], epochs, patience)
+        returned = train_model(lambda xb: xb, 0.1, [], TRAINING, VALIDATION, epochs, patience)
     return [returned, log]
 
 
@@ -160,7 +178,8 @@ def _(student, case):
                        "with 0.5 (or the raw scores with 0.0), not the raw scores with 0.5.")
 
 
-@check("validate_epoch_matches_reference", function="validate_epoch", points=1, case="validate_epoch")
+@check("validate_epoch_matches_reference", function="validate_epoch", points=1, case="validate_epoch",
+       stand_ins=("batch_accuracy",))
 def _(student, case):
     got = expect_answer("validate_epoch", student.probe(_probe_validate_epoch), Value)
     value = got.as_float()
@@ -175,7 +194,8 @@ def _(student, case):
              f"accuracies) or {accepted[1]} (the accuracy over all images).")
 
 
-@check("validate_epoch_rounds_to_4_places", function="validate_epoch", points=1, hidden=True, case="validate_epoch")
+@check("validate_epoch_rounds_to_4_places", function="validate_epoch", points=1, hidden=True, case="validate_epoch",
+       stand_ins=("batch_accuracy",))
 def _(student, case):
     got = expect_answer("validate_epoch", student.probe(_probe_validate_epoch), Value)
     if got.number is None or round(got.number, 4) != got.number:
@@ -206,6 +226,11 @@ def _(student, case):
     script, epochs = case.inputs["script"], case.inputs["epochs"]
     (returned, log), = _runs(student, case)
     (_, expected_log), = case.expected["runs"]
+    if ON_TRAINING in log:
+        fail("train_model measures its accuracy on the training batches, not on valid_dl",
+             "Validate on valid_dl: the model learned from the training images, so its accuracy on them "
+             "flatters it; only images it never learned from measure what it learned.",
+             f"train_model made the calls {log}.")
     if log != expected_log or _floats(returned) != script:
         fail(f"train_model did not train and validate once per epoch, {epochs} times, returning every accuracy",
              "For each epoch: train_epoch(model, lr, params, dl), then append "
@@ -228,7 +253,8 @@ def _(student, case):
                  f"{script} in turn returned {returned.text}; expected {expected}.")
 
 
-@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, case="mnist", diagnose=False)
+@check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, case="mnist", diagnose=False,
+       stand_ins=("train_epoch", "batch_accuracy", "validate_epoch"))
 def _(student, case):
     from autograder import data
 
@@ -307,6 +333,17 @@ known("sum_of_accuracies", "validate_epoch", "the sum of the batch accuracies in
 def validate_epoch(model, dl):
     accuracies = [batch_accuracy(model(xb), yb) for xb, yb in dl]
     return round(float(sum(accuracies)), 4)
+''', module=__name__)
+known("validates_on_the_training_batches", "train_model",
+      "measuring each epoch's accuracy on the training batches (dl) instead of valid_dl",
+      "Pass valid_dl to validate_epoch: the training images are the ones the model learned from, so "
+      "their accuracy flatters it; the validation images are the honest measure.", '''
+def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
+    accuracies = []
+    for _ in range(epochs):
+        train_epoch(model, lr, params, dl)
+        accuracies.append(validate_epoch(model, dl))
+    return accuracies
 ''', module=__name__)
 known("never_stops", "train_model", "a training loop that ignores patience",
       "Count the epochs since the best accuracy improved, and stop when the count reaches patience.", '''

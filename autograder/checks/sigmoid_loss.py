@@ -1,10 +1,14 @@
 """Checks of 03_sigmoid_loss: sigmoid(x) and mnist_loss(predictions, targets)."""
 import torch
 
-from autograder.checks import check, known
+from autograder.checks import check, known, stands_in
 from autograder.compare import expect_grad, expect_no_change_in_the_code, expect_repeatable, expect_tensor, fail
 from autograder.source import uses
 from autograder.student_side import kind_of
+
+# mnist_loss is graded with torch's sigmoid in place of the student's: a broken sigmoid costs
+# only the points of sigmoid's own checks.
+stands_in("sigmoid", "sigmoid = torch.sigmoid", module=__name__)
 
 BUILTIN_SIGMOIDS = frozenset({"sigmoid", "sigmoid_", "expit", "Sigmoid", "logsigmoid", "LogSigmoid", "softmax",
                               "logistic", "silu", "torch_sigmoid"})
@@ -60,7 +64,7 @@ def _(student, case):
                 hint="Use torch operations (torch.exp) on the tensor itself, not math.exp or .item().")
 
 
-@check("sigmoid_written_by_hand", function="sigmoid", points=1, hidden=True, case="sigmoid", diagnose=False)
+@check("sigmoid_written_by_hand", function="sigmoid", points=1, hidden=True, case="sigmoid")
 def _(student, case):
     expect_tensor(student.call("sigmoid", **case.inputs), case.expected["values"],  # a sigmoid, first
                   hint="sigmoid(x) = 1 / (1 + exp(-x)), element by element.")
@@ -72,7 +76,8 @@ def _(student, case):
              "Use 1 / (1 + torch.exp(-x)).")
 
 
-@check("mnist_loss_returns_a_scalar", function="mnist_loss", points=1, case="mnist_loss")
+@check("mnist_loss_returns_a_scalar", function="mnist_loss", points=1, case="mnist_loss",
+       stand_ins=("sigmoid",))
 def _(student, case):
     call = student.call("mnist_loss", **case.inputs)
     tensor = call.value.tensor
@@ -85,14 +90,16 @@ def _(student, case):
              + (f" of shape {tensor.shape}" if tensor else "") + "; expected a 0-dim tensor (one number).")
 
 
-@check("mnist_loss_matches_reference", function="mnist_loss", points=2, case="mnist_loss")
+@check("mnist_loss_matches_reference", function="mnist_loss", points=2, case="mnist_loss",
+       stand_ins=("sigmoid",))
 def _(student, case):
     expect_tensor(student.call("mnist_loss", **case.inputs), case.expected["loss"],
                   hint="Squash the predictions with sigmoid, then take 1 - p where the target is 1 "
                        "and p where it is 0, and average.")
 
 
-@check("mnist_loss_is_differentiable", function="mnist_loss", points=1, hidden=True, case="mnist_loss_grad")
+@check("mnist_loss_is_differentiable", function="mnist_loss", points=1, hidden=True, case="mnist_loss_grad",
+       stand_ins=("sigmoid",))
 def _(student, case):
     call = student.call("mnist_loss", grad_wrt=("predictions",), **case.inputs)
     expect_tensor(call, case.expected["loss"], requires_grad=True)
@@ -101,7 +108,7 @@ def _(student, case):
 
 
 @check("mnist_loss_leaves_its_inputs_unchanged", function="mnist_loss", points=1, hidden=True,
-       case="mnist_loss_grad")
+       case="mnist_loss_grad", stand_ins=("sigmoid",))
 def _(student, case):
     expect_repeatable(*student.call_twice("mnist_loss", **case.inputs), case.expected["loss"])
     expect_no_change_in_the_code(student, "mnist_loss")  # read from the code: the worker could hide it
@@ -111,6 +118,11 @@ known("sigmoid_sign_error", "sigmoid", "1 / (1 + exp(x)), with the sign of x fli
       "The exponent is -x: 1 / (1 + torch.exp(-x)).", '''
 def sigmoid(x):
     return 1 / (1 + torch.exp(x))
+''', module=__name__)
+known("builtin_sigmoid", "sigmoid", "torch's own sigmoid instead of the formula",
+      "This step asks you to write it: 1 / (1 + torch.exp(-x)).", '''
+def sigmoid(x):
+    return torch.sigmoid(x)
 ''', module=__name__)
 known("sigmoid_with_math_exp", "sigmoid", "math.exp, which takes one number, not a tensor",
       "Use torch.exp, which works element-wise on a whole tensor.", '''

@@ -126,8 +126,13 @@ def _(student, case):
 
 @check("BasicOptim_step_updates_the_parameters", function="BasicOptim", points=2, case="optim")
 def _(student, case):
-    _expect_updated(_params(student, _probe_optim, case, "BasicOptim"), case, "BasicOptim(params, lr).step()",
-                    "BasicOptim")
+    got = _params(student, _probe_optim, case, "BasicOptim")
+    _expect_updated(got, case, "BasicOptim(params, lr).step()", "BasicOptim")
+    for name, info in zip(NAMES, got):
+        if info.grad is None or (info.grad.values is not None and not info.grad.values.any()):
+            fail(f"BasicOptim.step also reset {name}.grad: step and zero_grad are separate",
+                 "Leave the gradients to zero_grad(): a loop calls step(), then zero_grad(), as with "
+                 "PyTorch's optimizers.")
 
 
 @check("BasicOptim_zero_grad_resets_the_gradients", function="BasicOptim", points=1, case="optim_zero_grad")
@@ -213,6 +218,21 @@ class BasicOptim:
     def step(self):
         for p in self.params:
             p.data -= p.grad
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+''', module=__name__)
+known("optimizer_step_zeroes_too", "BasicOptim", "an optimizer whose step also resets the gradients",
+      "Reset them in zero_grad only: step updates, zero_grad resets, and a loop calls both.", '''
+class BasicOptim:
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+            p.grad = None
 
     def zero_grad(self):
         for p in self.params:
