@@ -36,7 +36,6 @@ from autograder.offline_sanitize import CourseNotebook
 from autograder.progress import Progress
 from autograder.limits import Limits
 
-_current: "Run | None" = None
 _FAILED = re.compile(r"error processing assignment '([^']*)' for student '([^']*)'")
 
 
@@ -83,11 +82,6 @@ class Run:
     def recorded(self) -> None:
         if self.progress is not None:
             self.progress.one_recorded()
-
-
-def current() -> Run | None:
-    """The grading run in progress in this process, if any (read by SandboxedExecute)."""
-    return _current
 
 
 @dataclass(frozen=True)
@@ -164,8 +158,8 @@ def submissions(course: Path, assignment: str | None) -> list[tuple[str, str, Pa
 def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, scheduler: str | None = None,
                 tls: Path | None = None, force: bool = False, out=None) -> Summary:
     """Grade every submission of `assignment` (None: all) in the nbgrader course folder `course`."""
-    global _current
     from autograder import executors
+    from autograder.sandboxed_execute import SandboxedExecute
 
     course = course.resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -201,7 +195,7 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
                     break
                 future.add_done_callback(run.progress.one_graded)
                 run.futures[student, name] = future
-            _current = run
+            SandboxedExecute.precomputed = run
             try:
                 with warnings.catch_warnings(), faster_nbgrader():
                     warnings.simplefilter("ignore")  # nbformat's notes on cell ids: nbgrader's business
@@ -209,7 +203,7 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
             except SystemExit:  # nbgrader could not process some notebook: its log says which
                 errors.append("nbgrader autograde failed for some notebooks")
         finally:
-            _current = None
+            SandboxedExecute.precomputed = None
             pool.close()
             run.progress.finish()
     return Summary(len(todo), len({s for s, _, _ in todo}), len({a for _, a, _ in todo}),

@@ -189,6 +189,8 @@ def probe() -> Plan:
         if failure is None:
             break
         problems.append(failure)
+    if as_root and not plan.landlock:
+        protect_private_files()
     return Plan(as_root, plan.landlock, plan.namespaces, plan.own_proc, cgroups, reads, tuple(problems))
 
 
@@ -402,11 +404,16 @@ def _allow(ruleset: int, path: str, rights: int) -> None:
         os.close(fd)
 
 
+def protect_private_files() -> None:
+    """Without Landlock, as root (once, by the zygote): the solutions and the hidden references
+    readable by their owner only, so that workers run as nobody cannot read them."""
+    for folder in (PACKAGE.parent / "solutions", HIDDEN):
+        if folder.exists():
+            folder.chmod(0o700)
+
+
 def _become_nobody() -> None:
     """Without Landlock, as root: the worker becomes nobody, who cannot read what only root reads."""
-    from autograder.sandbox import protect_private_files
-
-    protect_private_files()
     os.setgroups([])
     os.setresgid(65534, 65534, 65534)
     os.setresuid(65534, 65534, 65534)

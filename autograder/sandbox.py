@@ -15,7 +15,6 @@ import os
 import signal
 import time
 from functools import cached_property
-from pathlib import Path
 
 from autograder import source, transport
 from autograder.limits import Deadline, Limits  # noqa: F401  (the grader's bounds, used with a Sandbox)
@@ -23,22 +22,12 @@ from autograder.references import Case
 from autograder.student_side import Asker, Fatal
 from autograder.submission import provided_source
 
-REPO = Path(__file__).resolve().parent.parent
 STUDENT_WORK = ("run_cell", "call", "probe")  # requests that run the student's code
-PRIVATE = (REPO / "solutions", REPO / "autograder" / "references" / "hidden")
 SETUP_SECONDS = 30.0  # for a worker to take its setup (it is forked warm: milliseconds)
 
 
 class SandboxBroken(RuntimeError):
     """The sandbox itself could not be set up: not the student's doing."""
-
-
-def protect_private_files() -> None:
-    """Make the solutions and hidden references readable by their owner only: without Landlock,
-    a worker run as `nobody` then cannot read them."""
-    for folder in PRIVATE:
-        if folder.exists() and os.geteuid() == 0:
-            folder.chmod(0o700)
 
 
 class Sandbox:
@@ -80,7 +69,7 @@ class Sandbox:
         from_grader, to_worker = os.pipe()  # (read end, write end)
         from_worker, to_grader = os.pipe()
         try:
-            self.process = self.zygote.spawn(from_grader, to_grader, self.limits.memory_bytes)
+            self.process = self.zygote.spawn(from_grader, to_grader, self.limits.memory_bytes, self.assignment)
         finally:
             os.close(from_grader)
             os.close(to_grader)

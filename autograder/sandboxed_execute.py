@@ -7,8 +7,13 @@ receives what `grade()` would print and, as its result, the points earned, so
 nbgrader's own SaveAutoGrades records them. Whatever the student's code does to
 its interpreter, it cannot change a score; demonstration cells do not run.
 
+Every notebook an nbgrader process grades gets a worker forked from one warm zygote,
+started with the first notebook: the imports and the data are loaded once per process, not
+once per notebook.
+
 Under `python -m autograder grade`, the notebook was graded already, in parallel, by a
-job that ran the very same cells: its results are used instead (autograder.class_grading).
+job that ran the very same cells: that command sets `SandboxedExecute.precomputed`, and its
+results are used instead (autograder.class_grading).
 """
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
-from autograder import class_grading
+import atexit
+
 from autograder.feedback import verdict
+from autograder.zygote import ZygoteFailed
 from autograder.runner import grade_isolated
 from autograder.limits import Limits
 from autograder.submission import notebook_cells
@@ -36,14 +43,23 @@ class SandboxedExecute(NbGraderPreprocessor):
         return Limits(check_seconds=self.check_seconds, submission_seconds=self.submission_seconds,
                       memory_bytes=int(self.memory_gib * 2**30))
 
+    # Set by `python -m autograder grade` while its run lasts: an object with
+    # results_for(student, assignment, cells) -> results or None, and recorded().
+    precomputed = None
+    _zygote = None  # the warm fork server of this process's workers
+
     def preprocess(self, nb, resources):
         assignment, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
         cells = notebook_cells(nb, "your notebook")
-        run = class_grading.current()  # `python -m autograder grade` graded it already, in parallel?
+        run = SandboxedExecute.precomputed  # graded already, in parallel?
         results = run.results_for(student, assignment, cells) if run else None
         if results is None:
             about: dict = {}
-            results = grade_isolated(assignment, cells, self.limits, timing=about)
+            try:
+                results = grade_isolated(assignment, cells, self.limits, zygote=self.zygote(), timing=about)
+            except ZygoteFailed:  # it died under this notebook: grade it with a fork server of its own
+                SandboxedExecute._zygote = None
+                results = grade_isolated(assignment, cells, self.limits, timing=about)
             self._report(about.get("confinement"))
         if run:
             run.recorded()
@@ -57,6 +73,23 @@ class SandboxedExecute(NbGraderPreprocessor):
 
 
     _reported = False
+
+    @classmethod
+    def zygote(cls):
+        """This process's warm fork server of workers (started with the first notebook)."""
+        from autograder.zygote import Zygote, ZygoteFailed
+
+        if cls._zygote is not None and cls._zygote.process.poll() is not None:
+            cls._zygote = None  # it died: a new one
+        if cls._zygote is None:
+            cls._zygote = Zygote(assignments=[])
+            atexit.register(cls._zygote.close)
+        try:
+            cls._zygote.confinement  # noqa: B018  (it started)
+        except ZygoteFailed:
+            cls._zygote = None
+            return None  # grade_isolated starts one of its own
+        return cls._zygote
 
     def _report(self, confinement: dict | None) -> None:
         """Say once, in nbgrader's log, what the sandbox holds here, and warn of what it cannot."""

@@ -51,26 +51,27 @@ _WARM: set[str] = set()  # the assignments warm_up has prepared this process for
 
 def warm_up(assignments) -> None:
     """Import and load, once, everything the checks of `assignments` need in a worker: the
-    usual modules, the checks, the data, fastai. Nothing secret: no solution, no reference."""
+    usual modules and the data (once for all), the checks, fastai. Nothing secret: no
+    solution, no reference."""
     from autograder import checks, data, transport
 
-    assignments = [a for a in assignments if a not in _WARM]
-    if not assignments:
-        return
-    _WARM.update(assignments)
-    for name in PRELOADED:
-        importlib.import_module(name)
-    transport.decode(transport.encode({"warm": [1.0, (None,)]})[8:])
-    for assignment in assignments:
+    todo = [a for a in assignments if a not in _WARM]
+    if "" not in _WARM:  # the part every assignment needs
+        for name in PRELOADED:
+            importlib.import_module(name)
+        transport.decode(transport.encode({"warm": [1.0, (None,)]})[8:])
+        try:
+            data.load()  # read as the current user; kept in memory for the probes and the notebooks
+        except data.DataUnavailable:
+            pass  # the checks that need the images will say so
+        _WARM.add("")
+    for assignment in todo:
         checks.module(assignment)  # the probes and known mistakes of this assignment
         if assignment == "07_relu_net":  # and what students import there, the way fastai's book does
             for name in ("fastai.data.load", "fastai.data.core", "fastai.learner", "fastai.optimizer",
                          "fastai.vision.all"):
                 importlib.import_module(name)
-    try:
-        data.load()  # read as the current user; kept in memory for the probes and the notebooks
-    except data.DataUnavailable:
-        pass  # the checks that need the images will say so
+        _WARM.add(assignment)
 
 
 def exercise_fastai() -> None:

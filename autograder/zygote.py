@@ -10,7 +10,9 @@ no reference; the earlier steps' functions reach a worker as public source code.
 
 Protocol (a SOCK_SEQPACKET socket pair, one message per request):
   started                          -> b"S" + JSON: what confinement holds (`confine.Plan.report`)
-  b"F" + memory bytes, with two fds -> the pid of a worker reading and writing them
+  b"F" + memory bytes + assignment, with two fds
+                                   -> the pid of a worker reading and writing them (the zygote
+                                      warms up for an assignment it had not, first: once)
   b"W" + pid                       -> its exit code (as subprocess gives it), and 1 if it was
                                       killed for using more memory than allowed, else 0
 """
@@ -89,11 +91,11 @@ class Zygote:
             self.socket.settimeout(30.0)  # forking and reaping take milliseconds
         return self._confinement
 
-    def spawn(self, read_fd: int, write_fd: int, memory_bytes: int) -> Forked:
-        """A new worker that reads requests from read_fd and writes replies to write_fd; its
-        processes together may allocate about `memory_bytes` (where cgroups allow it)."""
+    def spawn(self, read_fd: int, write_fd: int, memory_bytes: int, assignment: str) -> Forked:
+        """A new worker for `assignment` that reads requests from read_fd and writes replies to
+        write_fd; its processes together may allocate about `memory_bytes` (where cgroups allow it)."""
         self.confinement  # noqa: B018  (started)
-        self._send(b"F" + _INT.pack(memory_bytes), "fork a worker", [read_fd, write_fd])
+        self._send(b"F" + _INT.pack(memory_bytes) + assignment.encode(), "fork a worker", [read_fd, write_fd])
         pid = _INT.unpack(self._receive("fork a worker", _INT.size))[0]
         if pid <= 0:
             raise ZygoteFailed("the worker fork server could not set up a confined worker (see its log)")
@@ -140,34 +142,20 @@ class Zygote:
 def serve(channel: socket.socket, assignments: list[str]) -> None:
     """The zygote's end: warm up, find out how to confine, then fork workers and reap them until
     the grader hangs up."""
-    from autograder import worker
-
-    worker.warm_up(assignments)
-    if "07_relu_net" in assignments:
-        try:
-            worker.exercise_fastai()
-        except Exception:
-            pass  # no data: the checks that need it will say so
-    leaked = [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]
-    if leaked:  # a forked worker must not find a solution already imported
-        raise RuntimeError(f"the zygote imported {leaked}")
+    warm(assignments)
     plan = confine.probe()
     confine.become_subreaper()  # a worker whose first parent exits is ours to reap
-    # What the zygote holds stays shared with its workers only while they do not write to it;
-    # the garbage collector would (its bookkeeping lives in every object): keep it off of them.
-    gc.collect()
-    _release_free_memory()  # fewer pages mapped: each fork copies fewer page tables
-    gc.freeze()
     channel.sendall(b"S" + json.dumps(plan.report()).encode())
     names: dict[int, str] = {}  # worker pid -> its cgroup name
     counter = itertools.count()
     while True:
-        message, fds, _, _ = socket.recv_fds(channel, 1 + _INT.size, 2)
+        message, fds, _, _ = socket.recv_fds(channel, 1024, 2)
         if not message:
             return
         if message[:1] == b"F":
+            warm([message[1 + _INT.size:].decode()])
             name = f"autograder-{os.getpid()}-{next(counter)}"
-            pid = _fork(plan, channel, *fds, _INT.unpack(message[1:])[0], name)
+            pid = _fork(plan, channel, *fds, _INT.unpack(message[1:1 + _INT.size])[0], name)
             names[pid] = name
             channel.sendall(_INT.pack(pid))
         elif message[:1] == b"W":
@@ -178,6 +166,30 @@ def serve(channel: socket.socket, assignments: list[str]) -> None:
                 code = SETUP_FAILED
             oom = confine.remove_cgroups(plan, names.pop(pid, ""))
             channel.sendall(struct.pack(">qq", code, oom))
+
+
+def warm(assignments) -> None:
+    """Warm up for `assignments` (once each): what every fork then finds already done."""
+    from autograder import worker
+
+    todo = [a for a in assignments if a in ASSIGNMENTS and a not in worker._WARM]
+    if not todo and "" in worker._WARM:
+        return
+    gc.unfreeze()
+    worker.warm_up(todo)
+    if "07_relu_net" in todo:
+        try:
+            worker.exercise_fastai()
+        except Exception:
+            pass  # no data: the checks that need it will say so
+    leaked = [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]
+    if leaked:  # a forked worker must not find a solution already imported
+        raise RuntimeError(f"the zygote imported {leaked}")
+    # What the zygote holds stays shared with its workers only while they do not write to it;
+    # the garbage collector would (its bookkeeping lives in every object): keep it off of them.
+    gc.collect()
+    _release_free_memory()  # fewer pages mapped: each fork copies fewer page tables
+    gc.freeze()
 
 
 def _fork(plan: confine.Plan, channel: socket.socket, read_fd: int, write_fd: int, memory_bytes: int,
