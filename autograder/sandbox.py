@@ -84,6 +84,10 @@ class Sandbox:
         for index, (name, text) in enumerate(self.cells):
             if index in self.skipped:
                 continue
+            if len(text) > transport.MAX_TEXT:  # the worker would refuse the message: say why instead
+                self.problems[index] = (f"{name} is too long to grade ({len(text)} characters; "
+                                        f"a cell may have at most {transport.MAX_TEXT}). It was skipped.")
+                continue
             try:
                 problem = self._exchange({"op": "run_cell", "name": name, "source": text}, name,
                                          Deadline.within(self.limits.check_seconds, self.deadline))["ok"]

@@ -409,6 +409,9 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
             def train_epoch(model, lr, params, dl):
                 STOP.append(1)  # from now on, no request is read: the grader must not wait forever
         ''', must_fail=ids("06_epoch_loop", "train_epoch")),
+        attack("a cell too long to send to the worker", "03_sigmoid_loss",
+               "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n" + "%time x = 1\n" * 20000,
+               must_fail=ids("03_sigmoid_loss"), says="is too long to grade"),
         attack("501 shell lines in a cell", "03_sigmoid_loss", "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n"
                + "!echo\n" * 501, must_fail=ids("03_sigmoid_loss"), says="mnist_loss is not defined"),
         # 9. smaller
