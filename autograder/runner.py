@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import traceback
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from autograder import references
 from autograder.assignments import FUNCTIONS
@@ -37,9 +37,6 @@ class Result:
     passed: bool
     message: str
     hidden: bool
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
@@ -127,8 +124,7 @@ def run_checks(assignment: str, namespace: dict, *, hidden: bool = True,
 
 
 def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits = Limits(), *,
-                   hidden: bool = True, ids: tuple[str, ...] | None = None, zygote=None,
-                   timing: dict | None = None) -> list[Result]:
+                   hidden: bool = True, zygote=None, timing: dict | None = None) -> list[Result]:
     """Every check of `assignment` on the student's code `cells` ((name, source) pairs), the
     code running in a confined worker, each check within limits.check_seconds and all of
     them within limits.submission_seconds. zygote: the warm autograder.zygote.Zygote to fork
@@ -141,15 +137,15 @@ def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits
     if own:
         zygote = Zygote(assignments=[assignment])
     try:
-        return _grade(assignment, cells, limits, hidden, ids, zygote, timing if timing is not None else {})
+        return _grade(assignment, cells, limits, hidden, zygote, timing if timing is not None else {})
     finally:
         if own:
             zygote.close()
 
 
-def _grade(assignment, cells, limits, hidden, ids, zygote, timing) -> list[Result]:
+def _grade(assignment, cells, limits, hidden, zygote, timing) -> list[Result]:
     graded = references.has_hidden(assignment) and hidden
-    chosen = _chosen(assignment, hidden, None, ids)
+    chosen = _chosen(assignment, hidden, None, None)
     cases = _cases(assignment, graded)
     submission = Deadline.within(limits.submission_seconds)
     timing["confinement"] = zygote.confinement

@@ -75,7 +75,7 @@ class Sandbox:
             os.close(to_grader)
         self.write, self.read = to_worker, from_worker
         try:
-            self._exchange({"assignment": self.assignment, "memory_limit": self.limits.memory_bytes,
+            self._exchange({"assignment": self.assignment, "memory_bytes": self.limits.memory_bytes,
                             "output_limit": self.limits.output_chars,
                             "provided": provided_source(self.assignment)},
                            "the grading process", Deadline.within(SETUP_SECONDS, self.deadline))

@@ -114,12 +114,12 @@ def reseed() -> None:
     random.seed(0)
 
 
-def lock_down(memory_limit: int, output_limit: int) -> CappedText:
-    """memory_limit: the bytes the student's code may add to what the worker already maps
+def lock_down(memory_bytes: int, output_limit: int) -> CappedText:
+    """memory_bytes: the bytes the student's code may add to what the worker already maps
     (so a worker forked from a zygote that loaded more leaves the student the same room)."""
     import os
 
-    allowed = _mapped_bytes() + memory_limit
+    allowed = _mapped_bytes() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
@@ -140,6 +140,15 @@ def _mapped_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 * 4
 
 
+def with_code(namespace: dict, codes: dict[str, str]) -> dict:
+    """A copy of `namespace` with each code run in it ({label: source}: a known mistake, or the
+    course's versions of helpers, in place of the student's functions); `namespace` is unchanged."""
+    copy = dict(namespace)
+    for label, code in codes.items():
+        exec(compile(code, label, "exec"), copy)
+    return copy
+
+
 class Worker:
     """Answers the grader's requests on the student's namespace (and its variants, each with a
     known mistake in place of the student's function)."""
@@ -154,9 +163,8 @@ class Worker:
             from autograder.checks import known_mistakes
 
             (mistake,) = [k for k in known_mistakes(self.assignment) if k.id == variant]
-            copy = dict(self.namespaces[None])
-            exec(compile(mistake.code, f"<known mistake {mistake.id}>", "exec"), copy)
-            self.namespaces[variant] = copy
+            label = f"<known mistake {mistake.id}>"
+            self.namespaces[variant] = with_code(self.namespaces[None], {label: mistake.code})
         return self.namespaces[variant]
 
     @contextlib.contextmanager
@@ -166,9 +174,7 @@ class Worker:
         if not codes:
             yield
             return
-        course = dict(self.namespaces[None])
-        for name, code in codes.items():
-            exec(compile(code, f"<the course's {name}>", "exec"), course)
+        course = with_code(self.namespaces[None], {f"<the course's {name}>": code for name, code in codes.items()})
         spaces = [self.namespaces[None]] + ([self.namespace(variant)] if variant else [])
         saved = [(space, {n: space[n] for n in codes if n in space}) for space in spaces]
         for space in spaces:
@@ -226,7 +232,7 @@ def main(read_fd: int, write_fd: int) -> None:
     setup = transport.receive(read_fd)
     warm_up([setup["assignment"]])  # instant in a worker forked from a zygote warmed for it
     worker = Worker(student_module(setup["provided"]), setup["assignment"])
-    lock_down(setup["memory_limit"], setup["output_limit"])
+    lock_down(setup["memory_bytes"], setup["output_limit"])
     transport.send(write_fd, {"ready": True})
     while True:
         try:
