@@ -10,8 +10,8 @@ The class: every student submits all seven assignments, one of five kinds, in tu
   slow       the solutions, plus a cell of their own that computes for about a second,
              and a cell tagged "demo" (a long training plot) that grading must skip
 First, what one confined worker costs (forked from a warm zygote, set up, reaped). The
-same class is then graded by nbgrader autograde (the course's configuration: one fresh
-sandboxed worker per notebook) and by the parallel command, then the command alone on
+same class is then graded by nbgrader autograde (the course's configuration: a fresh
+confined worker per notebook, forked from one warm zygote) and by the parallel command, then the command alone on
 the first 10 and 20 students to show how its time grows. Printed: notebooks per minute,
 peak memory (the whole process tree, PSS), the time per class size, the overhead per
 notebook beyond the students' own code, and last:
