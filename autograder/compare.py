@@ -179,16 +179,33 @@ def expect_no_change_in_the_code(student, function: str) -> None:
              "predicts or measures must leave its inputs as they were.")
 
 
-def expect_repeatable(first: Call, second: Call, expected: torch.Tensor, **tolerance) -> None:
-    """Called twice on the very same tensors, the function gives the expected result both times:
-    a function that changes its inputs in place gives itself other inputs the second time."""
+def expect_repeatable(first: Call, second: Call, expected: torch.Tensor, inputs: dict, **tolerance) -> None:
+    """Called twice on the very same tensors, the function gives the expected result both times,
+    and the tensors it was given hold what they held before (`inputs`, the case's): a function
+    that changes its inputs in place gives itself other inputs the second time."""
     expect_tensor(first, expected, **tolerance)
+    for name, before in inputs.items():
+        after = first.inputs.get(name)
+        info = after.tensor if after is not None else None
+        if isinstance(before, torch.Tensor) and not (
+                info is not None and info.values is not None and info.shape == tuple(before.shape)
+                and str(before.dtype) == info.dtype and _same(info.values, before.detach())):
+            fail(f"{first.name} changes its inputs in place: {name} holds other values after the call",
+                 "Use out-of-place operations (x = x + 1, not x += 1 or x.add_(1)); a function that "
+                 "predicts or measures must leave its inputs as they were.")
     try:
         expect_tensor(second, expected, **tolerance)
     except Mismatch as mismatch:
         fail(f"{second.name} gave another result when called again on the same tensors: it changes "
              "its inputs in place", "Use out-of-place operations (x = x + 1, not x += 1 or x.add_(1)); a "
              "function that predicts or measures must leave its inputs as they were.", mismatch.details)
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Exactly the same values, NaN where NaN was."""
+    if a.is_floating_point() or a.is_complex():
+        return bool(((a == b) | (a.isnan() & b.isnan())).all())
+    return torch.equal(a, b)
 
 
 def _dtype(dtype: str) -> str:

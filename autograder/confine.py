@@ -169,10 +169,16 @@ def read_paths() -> tuple[str, ...]:
 
 
 def _holds_the_course(path: str) -> bool:
-    """Whether `path` is the repository, the package, or a folder above them (reading it would
-    read the solutions and the hidden references)."""
+    """Whether `path` is the package, or the repository or a folder above it (reading it would
+    read the solutions and the hidden references). The folder of an installed package (a
+    wheel's site-packages, where solutions/, source/ and .git are not) is no repository: it
+    stays readable, the rest of the environment with it."""
+    if path.startswith(str(PACKAGE)):
+        return True
+    if not any((PACKAGE.parent / name).exists() for name in ("solutions", "source", ".git")):
+        return False
     course = str(PACKAGE.parent)
-    return course == path or course.startswith(path.rstrip("/") + "/") or path.startswith(str(PACKAGE))
+    return course == path or course.startswith(path.rstrip("/") + "/")
 
 
 def probe() -> Plan:
@@ -328,7 +334,8 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 
 def _mount_private_dirs(plan: Plan) -> None:
     """Its own /tmp, /var/tmp and /dev/shm (what it may read there stays visible), an empty
-    /run, and a /proc of its own PID namespace."""
+    /run, an empty folder in place of the hidden references (a course under /tmp is re-bound
+    inside a folder Landlock lets it read in full), and a /proc of its own PID namespace."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the machine
     for folder in PRIVATE_DIRS:
         if os.path.isdir(folder) and not os.path.islink(folder):
@@ -337,7 +344,7 @@ def _mount_private_dirs(plan: Plan) -> None:
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
             for path, fd in kept:  # a venv or a course under /tmp stays readable
                 _bind_read_only(fd, path)
-    for folder in EMPTIED_DIRS:
+    for folder in EMPTIED_DIRS + (str(HIDDEN),):  # the hidden references: empty, whatever Landlock allows
         if os.path.isdir(folder) and not os.path.islink(folder):
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=755")
     if plan.own_proc:

@@ -10,6 +10,7 @@ the student's mistake, and the feedback names it and says how to fix it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields, is_dataclass
 
 import torch
@@ -18,6 +19,8 @@ from autograder.checks import Check, KnownMistake, known_mistakes
 from autograder.compare import Mismatch
 from autograder.snapshot import TensorInfo, Value
 from autograder.student_side import StudentFailed, StudentSide
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")  # "<object at 0x7f...>" differs from run to run
 
 
 @dataclass
@@ -32,7 +35,9 @@ class Outcome:
         if self.failure is None:
             return None
         if isinstance(self.failure, StudentFailed):
-            return ("error", self.failure.failure.kind, self.failure.failure.error)
+            failure = self.failure.failure  # the same error with the same message: "raised ValueError" is not enough
+            said = _ADDRESS.sub("0x", (failure.details or "").split("\n", 1)[0])
+            return ("error", failure.kind, failure.error, said)
         return ("mismatch",)
 
 

@@ -89,8 +89,13 @@ class Sandbox:
                                         f"a cell may have at most {transport.MAX_TEXT}). It was skipped.")
                 continue
             try:
-                problem = self._exchange({"op": "run_cell", "name": name, "source": text}, name,
-                                         Deadline.within(self.limits.check_seconds, self.deadline))["ok"]
+                reply = self._exchange({"op": "run_cell", "name": name, "source": text}, name,
+                                       Deadline.within(self.limits.check_seconds, self.deadline))
+                if not (reply.keys() == {"ok"} and isinstance(reply["ok"], (str, type(None)))):
+                    self.stop()
+                    raise Fatal(f"{name} broke the grading process: it sent back something that is not an answer",
+                                "Does your code change the autograder or Python itself?")
+                problem = reply["ok"]
             except Fatal as fatal:
                 self.skipped.add(index)
                 self.problems[index] = f"{fatal.summary}. It was skipped."

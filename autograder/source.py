@@ -8,11 +8,13 @@ to the worker, parsed here, bounded, never executed.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import textwrap
+import tokenize
 
 MAX_CELL = 1_000_000  # characters: a larger cell is not read
-_MAGIC = re.compile(r"^[ \t]*([%!].*|.*\?)$", re.M)  # IPython lines: not Python, nothing to read in them
+_ESCAPED = re.compile(r"^[ \t]*[%!?]")  # IPython's magics, shell lines and help: not Python
 DYNAMIC = frozenset({"getattr", "eval", "exec", "__import__", "import_module", "globals", "vars", "__dict__",
                      "__getattribute__", "compile"})
 
@@ -25,24 +27,74 @@ def definitions(cells: list[tuple[str, str]]) -> dict[str, str]:
     for _, text in cells:
         if len(text) > MAX_CELL:
             continue
-        text = _MAGIC.sub("", text)
+        text = python_of(text)
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in tree.body:
             for name in _bound(node):
-                found[name] = ast.get_source_segment(text, node) or ""
+                found[name] = _segment(text, node)
     return found
 
 
+def python_of(text: str) -> str:
+    """The cell with IPython's own lines blanked (magics, shell lines, `obj?` help), as IPython
+    reads it: a `?` in a comment or a string ends no help line. Line numbers are kept."""
+    lines = text.split("\n")
+    help_lines = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.ERRORTOKEN and token.string == "?":
+                help_lines.add(token.start[0] - 1)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        help_lines = {i for i, line in enumerate(lines) if line.rstrip().endswith("?") and "#" not in line}
+    return "\n".join("" if i in help_lines or _ESCAPED.match(line) else line for i, line in enumerate(lines))
+
+
+def _segment(text: str, node: ast.stmt) -> str:
+    """The source of a statement, its decorators included (they decide what the name holds)."""
+    decorators = getattr(node, "decorator_list", None)
+    if not decorators:
+        return ast.get_source_segment(text, node) or ""
+    lines = text.split("\n")[min(d.lineno for d in decorators) - 1:node.end_lineno]
+    return textwrap.dedent("\n".join(lines))
+
+
 def _bound(node: ast.stmt) -> list[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return [a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"]
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    """The names a top-level statement binds in the module, in any of its branches (`if`, `try`,
+    `for`, `with` blocks, a walrus): the whole statement is then what the name may hold."""
+    finder = _Binder()
+    finder.visit(node)
+    return finder.names
+
+
+class _Binder(ast.NodeVisitor):
+    def __init__(self):
+        self.names: list[str] = []
+
+    def visit_FunctionDef(self, node):  # its own scope: only its name is bound here
+        for d in node.decorator_list:
+            self.visit(d)
+        self.names.append(node.name)
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        pass
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.names.append(node.id)
+
+    def visit_alias(self, node):
+        if node.name != "*":
+            self.names.append(node.asname or node.name.split(".")[0])
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self.names.append(node.name)
+        self.generic_visit(node)
 
 
 def words(source: str) -> tuple[set[str], set[str]]:
@@ -96,11 +148,13 @@ VIEWS = frozenset({"view", "view_as", "reshape", "reshape_as", "squeeze", "unsqu
 NOT_CHANGES = frozenset({"requires_grad_", "retain_grad"})  # flags, not values
 
 
-def changes_inputs(student, function: str) -> str | None:
+def changes_inputs(student, function: str, only: frozenset[int] | None = None, depth: int = 0) -> str | None:
     """The first statement of `function` that changes one of its arguments in place (through a
-    view of it too: `predictions.sigmoid_()`, `p += 1`, `weights[0] = 0`, `p.data -= ...`), or a
-    call of `step`; '' when there is none; None when its code cannot be read. Changing a
-    `.grad` is not changing the input. Read from the source, in the grader."""
+    view of it too: `predictions.sigmoid_()`, `p += 1`, `weights[0] = 0`, `p.data -= ...`, or
+    by handing it to a helper of the student's that does), or a call of `step`; '' when there is
+    none; None when its code cannot be read. Changing a `.grad` is not changing the input.
+    only: the positions of the arguments to follow (default: all). Read from the source, in
+    the grader."""
     source = student.source(function)
     if source is None:
         return None
@@ -108,22 +162,39 @@ def changes_inputs(student, function: str) -> str | None:
         tree = ast.parse(textwrap.dedent(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    defined = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if not defined:
-        return ""
-    fn = defined[0]
-    finder = _ChangeFinder({a.arg for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs})
-    for statement in fn.body:
-        finder.visit(statement)
-    return finder.found[0] if finder.found else ""
+    for fn in _functions_named(tree, function):
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        followed = {p for i, p in enumerate(params) if only is None or i in only}
+        if only is None:
+            followed |= {a.arg for a in fn.args.kwonlyargs}
+        finder = _ChangeFinder(followed, student, depth)
+        for statement in fn.body if isinstance(fn.body, list) else [ast.Expr(fn.body)]:
+            finder.visit(statement)
+        if finder.found:
+            return finder.found[0]
+    return ""
+
+
+def _functions_named(tree: ast.Module, name: str) -> list:
+    """Every definition of `name` in a definition's source: `def name`, or `name = lambda ...`,
+    in any branch of it."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            found.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Lambda):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                found.append(node.value)
+    return found
 
 
 class _ChangeFinder(ast.NodeVisitor):
     """Walks a function's statements in order, following which names are the inputs (or views
     of them), and notes every statement that changes one."""
 
-    def __init__(self, inputs: set[str]):
-        self.aliases, self.found = set(inputs), []
+    def __init__(self, inputs: set[str], student=None, depth: int = 0):
+        self.aliases, self.found, self.student, self.depth = set(inputs), [], student, depth
 
     def is_input(self, node) -> bool:
         if isinstance(node, ast.Name):
@@ -187,6 +258,11 @@ class _ChangeFinder(ast.NodeVisitor):
         elif (isinstance(func, ast.Name) and func.id == "step") or (isinstance(func, ast.Attribute)
                                                                     and func.attr == "step"):
             self.note(node)  # an update of the parameters
+        elif isinstance(func, ast.Name) and self.student is not None and self.depth < 8:
+            given = frozenset(i for i, a in enumerate(node.args) if self.is_input(a))
+            if given and self.student.source(func.id) is not None \
+                    and changes_inputs(self.student, func.id, given, self.depth + 1):
+                self.note(node)  # _clip(targets), where the student's _clip changes what it is given
 
     def visit_FunctionDef(self, node):  # a nested function: its own arguments
         pass

@@ -128,7 +128,12 @@ def decode(body: bytes):
     except (ValueError, RecursionError) as error:
         raise Garbage(f"an unreadable header ({type(error).__name__})") from None
     reader = _Reader(memoryview(body)[4 + header_size:])
-    message = reader.value(header, 0)
+    try:
+        message = reader.value(header, 0)
+    except Garbage:
+        raise
+    except Exception as error:  # whatever else a forged message trips over is garbage too, never ours
+        raise Garbage(f"an unreadable value ({type(error).__name__})") from None
     if reader.offset != len(reader.data):
         raise Garbage("bytes left over after the last tensor")
     return message
@@ -168,7 +173,7 @@ class _Reader:
     def tensor(self, obj) -> torch.Tensor:
         dtype, shape = DTYPES.get(obj.get("dtype")), obj.get("shape")
         if obj.get("T") != self.next or dtype is None or not isinstance(shape, list) or len(shape) > 8 \
-                or not all(type(n) is int and 0 <= n for n in shape):
+                or not all(type(n) is int and 0 <= n <= MAX_FRAME for n in shape):
             raise Garbage("a malformed tensor")
         count = math.prod(shape)
         size = count * torch.empty((), dtype=dtype).element_size()

@@ -40,6 +40,7 @@ def worker_env() -> dict:
     """The environment of a zygote and its workers: nothing of the grader's but paths and locale."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "FASTAI_HOME",
                                                           "MNIST_PNG_TGZ", "HOME")}
+    env["PYTHONPATH"] = str(confine.PACKAGE.parent)  # the very autograder the grader runs, wherever it is
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["MPLBACKEND"] = "Agg"
     env["TMPDIR"] = "/tmp"  # its own tmpfs, once confined

@@ -12,6 +12,7 @@ pass; `full_marks` cases must pass every check. Run this file for the maintainer
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -549,8 +550,21 @@ def class_outcomes(course_folder: Path, corpus: list[Attack]) -> dict[str, Outco
         path = course.notebook_path(course_folder / "autograded" / a.student, a.assignment)
         messages = ["".join(o.get("text", "") for o in c.outputs) for c in nbformat.read(path, as_version=4).cells
                     if c.cell_type == "code" and c.get("outputs")] if path.exists() else []
-        outcomes[a.name] = Outcome(failed, sum(scores.values()), messages)
+        outcomes[a.name] = Outcome(failed, sum(scores.values()), messages, unprotected=unprotected_here())
     return outcomes
+
+
+@functools.cache
+def unprotected_here() -> tuple[str, ...]:
+    """What the sandbox reports it cannot protect on this machine for this user (the same report
+    `check --json` gives under "sandbox"; nbgrader's log and `grade` say it in words)."""
+    from autograder.zygote import Zygote
+
+    zygote = Zygote(assignments=["03_sigmoid_loss"])
+    try:
+        return tuple(zygote.confinement.get("unprotected", ()))
+    finally:
+        zygote.close()
 
 
 def survivors() -> list[int]:

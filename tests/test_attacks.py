@@ -145,6 +145,12 @@ def test_the_nbgrader_log_says_what_the_sandbox_holds(tmp_path):
     "def sigmoid(x):\n    return getattr(torch, 'sig' + 'moid')(x)\n",
     "def helper(x):\n    return torch.sigmoid(x)\n\ndef sigmoid(x):\n    return helper(x)\n",
     "squash = torch.sigmoid\n\ndef sigmoid(x):\n    return squash(x)\n",
+    # what runs is not what a careless reader reads
+    "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n\nsigmoid = torch.sigmoid  # ?\n",
+    "@lambda f: torch.sigmoid\ndef sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n",
+    "if True:\n    squash = torch.sigmoid\n\ndef sigmoid(x):\n    return squash(x)\n",
+    "try:\n    sigmoid = torch.sigmoid\nexcept NameError:\n    def sigmoid(x):\n        return 1 / (1 + torch.exp(-x))\n",
+    "print(squash := torch.sigmoid)\n\ndef sigmoid(x):\n    return squash(x)\n",
 ])
 def test_every_way_to_call_a_built_in_sigmoid_is_read_from_the_code(code):
     from catalog import shared_zygote
@@ -162,6 +168,9 @@ def test_every_way_to_call_a_built_in_sigmoid_is_read_from_the_code(code):
     "def sigmoid(x):\n    return 0.5 * (1 + torch.tanh(x / 2))\n",
     "def sigmoid(x):\n    e = torch.exp(-x.abs())\n    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))\n",
     "def _exp(x):\n    return torch.exp(x)\n\nsigmoid = lambda x: 1 / (1 + _exp(-x))\n",
+    "def sigmoid(x):\n    '''Why minus x?\n    So that big scores give 1.'''\n    return 1 / (1 + torch.exp(-x))  # exp?\n",
+    "%time y = 1\ntorch.exp?\n\ndef sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n",
+    "@torch.no_grad()\ndef unused(x):\n    return x\n\n\ndef sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n",
 ])
 def test_a_hand_written_sigmoid_in_any_style_keeps_its_point(code):
     from catalog import shared_zygote
@@ -170,6 +179,30 @@ def test_a_hand_written_sigmoid_in_any_style_keeps_its_point(code):
 
     results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", code)], zygote=shared_zygote())}
     assert results["sigmoid_written_by_hand"].passed, results["sigmoid_written_by_hand"].message
+
+
+SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n\n"
+
+
+@pytest.mark.parametrize("code", [
+    # the values it returns stay right: only the inputs after the call, or the code, show it
+    "def _twice(t):\n    return t.mul_(2)\n\ndef mnist_loss(predictions, targets):\n    p = sigmoid(predictions)\n"
+    "    return torch.where(_twice(targets) > 0, 1 - p, p).mean()\n",
+    "mnist_loss = lambda predictions, targets: torch.where(targets.clamp_(0, 1) == 1, 1 - sigmoid(predictions),"
+    " sigmoid(predictions)).mean()\n",
+    "if True:\n    def mnist_loss(predictions, targets):\n        targets.clamp_(0, 1)\n        p = sigmoid(predictions)\n"
+    "        return torch.where(targets == 1, 1 - p, p).mean()\n",
+])
+def test_an_input_changed_in_place_is_seen_however_it_is_written(code):
+    from catalog import shared_zygote
+
+    from autograder.runner import grade_isolated
+
+    results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", SIGMOID + code)],
+                                               zygote=shared_zygote())}
+    assert results["mnist_loss_matches_reference"].passed, results["mnist_loss_matches_reference"].message
+    unchanged = results["mnist_loss_leaves_its_inputs_unchanged"]
+    assert not unchanged.passed and "in place" in unchanged.message, unchanged.message
 
 
 def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
@@ -321,3 +354,59 @@ def test_a_plain_scheduler_is_refused(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     done = grade_command(tmp_path, "--scheduler", "tcp://127.0.0.1:8786")
     assert done.returncode == 2 and "over TLS only" in done.stderr and "Traceback" not in done.stderr
+
+
+LEAK = '''
+from autograder import confine
+
+try:
+    with open(confine.HIDDEN / "03_sigmoid_loss.pt", "rb") as f:
+        LEAKED = len(f.read(16)) > 0
+except OSError:
+    LEAKED = False
+
+def sigmoid(x):
+    return 1 / (1 + torch.exp(-x)) if LEAKED else x
+
+def mnist_loss(predictions, targets):
+    p = 1 / (1 + torch.exp(-predictions))
+    return torch.where(targets == 1, 1 - p, p).mean()
+'''
+
+
+def test_the_hidden_references_stay_hidden_when_the_course_lives_under_tmp():
+    """A course under /tmp is bound again inside the worker's own /tmp, which Landlock lets it
+    read in full: the hidden references must still be out of reach."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="course-", dir="/tmp"))
+    try:
+        for part in ("autograder", "release"):
+            shutil.copytree(course.REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+        (root / "answer.py").write_text(LEAK)
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        where = subprocess.run([sys.executable, "-c", "from autograder import confine; print(confine.HIDDEN)"],
+                               cwd=root, env=env, capture_output=True, text=True, check=True).stdout.strip()
+        assert Path(where, "03_sigmoid_loss.pt").is_file() and where.startswith(str(root))  # the copy grades
+        done = subprocess.run([sys.executable, "-m", "autograder", "check", "03_sigmoid_loss", "answer.py", "--json"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+        assert checks["mnist_loss_matches_reference"]["passed"], checks["mnist_loss_matches_reference"]
+        assert not checks["sigmoid_matches_reference"]["passed"], "the worker read the hidden references"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_installed_autograder_lets_the_worker_read_its_environment(tmp_path, monkeypatch):
+    """In a student's venv the wheel sits in site-packages beside torch: that folder is no course
+    (nothing secret beside the package), so the worker may read it; in a checkout, the
+    repository and every folder above it stay unreadable."""
+    from autograder import confine
+
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "autograder").mkdir(parents=True)
+    monkeypatch.setattr(confine, "PACKAGE", site / "autograder")
+    assert not confine._holds_the_course(str(site)) and not confine._holds_the_course(str(tmp_path / "venv"))
+    assert confine._holds_the_course(str(site / "autograder" / "references"))
+    (site / "solutions").mkdir()  # a checkout after all
+    assert confine._holds_the_course(str(site)) and confine._holds_the_course(str(tmp_path / "venv"))

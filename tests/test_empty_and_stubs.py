@@ -8,15 +8,16 @@ import pytest
 from autograder.assignments import ASSIGNMENTS, FUNCTIONS
 
 
-def stubs(assignment):
-    """The functions of `assignment`, each raising NotImplementedError, as a student receives them."""
+def stubs(assignment, raising=lambda i: "NotImplementedError()"):
+    """The functions of `assignment`, each raising NotImplementedError, as a student receives them
+    (or raising(i), the error of the i-th function)."""
     lines = []
-    for name in FUNCTIONS[assignment]:
+    for i, name in enumerate(FUNCTIONS[assignment]):
         if name[0].isupper():
             lines += [f"class {name}:", "    def __init__(self, *args, **kwargs):",
-                      "        raise NotImplementedError()", ""]
+                      f"        raise {raising(i)}", ""]
         else:
-            lines += [f"def {name}(*args, **kwargs):", "    raise NotImplementedError()", ""]
+            lines += [f"def {name}(*args, **kwargs):", f"    raise {raising(i)}", ""]
     return "\n".join(lines)
 
 
@@ -39,3 +40,18 @@ def test_scores_zero_with_a_message_for_every_check(assignment, kind, tmp_path):
         expected = "is not defined" if kind == "empty" else "not implemented yet"
         assert expected in c["message"], c
     assert "Traceback" not in done.stderr
+
+
+OWN_ERRORS = ("ValueError", "TypeError", "RuntimeError", "IndexError")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_an_error_of_the_students_own_names_no_known_mistake(assignment, tmp_path):
+    """Functions that raise errors of their own (the types known mistakes raise too, with other
+    messages) fail every check, and no check claims they made a known mistake."""
+    path = tmp_path / "raising.py"
+    path.write_text(stubs(assignment, lambda i: f'{OWN_ERRORS[i % 4]}("my own check: not finished")'))
+    report = json.loads(run_cli("check", assignment, str(path), "--json").stdout)
+    assert report["score"] == 0
+    for c in report["checks"]:
+        assert "raised" in c["message"] and "exactly what" not in c["message"], c

@@ -67,7 +67,8 @@ def _(student, case):
 
 @check("linear1_leaves_its_inputs_unchanged", function="linear1", points=1, hidden=True, case="linear1")
 def _(student, case):
-    expect_repeatable(*student.call_twice("linear1", **case.inputs), case.expected["scores"], atol=LINEAR_ATOL)
+    expect_repeatable(*student.call_twice("linear1", **case.inputs), case.expected["scores"], case.inputs,
+                      atol=LINEAR_ATOL)
     expect_no_change_in_the_code(student, "linear1")  # read from the code: the worker could hide it
 
 
