@@ -171,11 +171,12 @@ def read_paths() -> tuple[str, ...]:
 def _holds_the_course(path: str) -> bool:
     """Whether `path` is the package, or the repository or a folder above it (reading it would
     read the solutions and the hidden references). The folder of an installed package (a
-    wheel's site-packages, where solutions/, source/ and .git are not) is no repository: it
-    stays readable, the rest of the environment with it."""
+    wheel's site-packages, where solutions/, source/, .git and the hidden references are not)
+    is no repository: it stays readable, the rest of the environment with it."""
     if path.startswith(str(PACKAGE)):
         return True
-    if not any((PACKAGE.parent / name).exists() for name in ("solutions", "source", ".git")):
+    if not any((PACKAGE.parent / name).exists() for name in ("solutions", "source", ".git")) \
+            and not any((PACKAGE / "references" / "hidden").glob("*.pt")):
         return False
     course = str(PACKAGE.parent)
     return course == path or course.startswith(path.rstrip("/") + "/")
@@ -339,8 +340,9 @@ def _mount_private_dirs(plan: Plan) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the machine
     for folder in PRIVATE_DIRS:
         if os.path.isdir(folder) and not os.path.islink(folder):
-            kept = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in plan.reads + (str(PACKAGE),)
-                    if p.startswith(folder + "/")]
+            under = sorted(p for p in plan.reads + (str(PACKAGE),) if p.startswith(folder + "/"))
+            outermost = [p for i, p in enumerate(under) if not any(p.startswith(q + "/") for q in under[:i])]
+            kept = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in outermost]  # the rest comes with them
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, TMPFS)
             for path, fd in kept:  # a venv or a course under /tmp stays readable
                 _bind_read_only(fd, path)

@@ -390,7 +390,9 @@ def test_the_hidden_references_stay_hidden_when_the_course_lives_under_tmp():
         assert Path(where, "03_sigmoid_loss.pt").is_file() and where.startswith(str(root))  # the copy grades
         done = subprocess.run([sys.executable, "-m", "autograder", "check", "03_sigmoid_loss", "answer.py", "--json"],
                               cwd=root, env=env, capture_output=True, text=True, timeout=600)
-        checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+        report = json.loads(done.stdout)
+        assert tuple(report["sandbox"]["unprotected"]) == attacks.unprotected_here()  # confined as fully as ever
+        checks = {c["id"]: c for c in report["checks"]}
         assert checks["mnist_loss_matches_reference"]["passed"], checks["mnist_loss_matches_reference"]
         assert not checks["sigmoid_matches_reference"]["passed"], "the worker read the hidden references"
     finally:
@@ -408,5 +410,11 @@ def test_an_installed_autograder_lets_the_worker_read_its_environment(tmp_path, 
     monkeypatch.setattr(confine, "PACKAGE", site / "autograder")
     assert not confine._holds_the_course(str(site)) and not confine._holds_the_course(str(tmp_path / "venv"))
     assert confine._holds_the_course(str(site / "autograder" / "references"))
+    hidden = site / "autograder" / "references" / "hidden"
+    hidden.mkdir(parents=True)
+    (hidden / "03_sigmoid_loss.pt").write_bytes(b"")  # hidden references installed beside it: keep it closed
+    assert confine._holds_the_course(str(site))
+    (hidden / "03_sigmoid_loss.pt").unlink()
+    assert not confine._holds_the_course(str(site))
     (site / "solutions").mkdir()  # a checkout after all
     assert confine._holds_the_course(str(site)) and confine._holds_the_course(str(tmp_path / "venv"))
