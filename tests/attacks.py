@@ -97,6 +97,14 @@ LOSS_WRONG = "(predictions * 0).sum() + 0.123"
 LOSS_VALUES = ids("03_sigmoid_loss", "mnist_loss") - {"mnist_loss_returns_a_scalar"}
 
 
+def alternative(assignment: str, what: str) -> str:
+    """The code of a correct alternative of the catalogue (tests/catalog.py), graded here on every path."""
+    import catalog
+
+    (entry,) = [e for e in catalog.ALTERNATIVES if (e.assignment, e.what) == (assignment, what)]
+    return entry.code
+
+
 def right_only_if(condition: str, setup: str = "") -> str:
     """A 03 submission: a hand-written sigmoid, and an mnist_loss that is right only when
     `condition` (Python, evaluated at each call) is true, i.e. when the attack worked."""
@@ -457,25 +465,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                     optimizer.step()
                     optimizer.zero_grad()
         ''', full_marks=True),
-        attack("an optimizer as a dataclass", "05_step", '''
-            from dataclasses import dataclass, field
-
-            @dataclass
-            class BasicOptim:
-                params: list
-                lr: float
-
-                def __post_init__(self):
-                    self.params = list(self.params)
-
-                def step(self):
-                    for p in self.params:
-                        p.data -= self.lr * p.grad
-
-                def zero_grad(self):
-                    for p in self.params:
-                        p.grad = None
-        ''', full_marks=True),
+        attack("an optimizer as a dataclass", "05_step", alternative("05_step", "a dataclass"), full_marks=True),
         attack("rarely used modules and a file in /tmp", "03_sigmoid_loss", '''
             import concurrent.futures.process, decimal, modulefinder, sqlite3, tempfile, typing
 
