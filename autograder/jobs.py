@@ -7,7 +7,7 @@ for every notebook: the isolation and limits of `grade_isolated`, without paying
 for the imports and the data each time.
 
 The job grades the cells nbgrader will grade: it sanitizes the submitted notebook
-with nbgrader's own preprocessors (`autograder.offline_sanitize`). nbgrader then
+with the course's own nbgrader preprocessors (`autograder.offline_sanitize`). nbgrader then
 checks that prediction cell for cell before it uses the results
 (`autograder.class_grading`): a wrong prediction costs time, never a wrong score.
 """
@@ -59,7 +59,7 @@ def grade_job(job: Job) -> Graded:
     """Grade one submitted notebook in a worker forked from this process's warm zygote."""
     start = time.perf_counter()
     try:
-        cells = sanitized_cells(job.notebook, job.assignment, job.course)
+        cells = sanitized_cells(job.notebook, job.course)
     except Exception as error:  # nbgrader will refuse the notebook too, and record why
         return Graded(job.key, error=f"cannot read the notebook: {type(error).__name__}: {error}")
     timing: dict = {}
@@ -75,13 +75,13 @@ def grade_job(job: Job) -> Graded:
                   confinement=timing.get("confinement"))
 
 
-def sanitized_cells(text: str, assignment: str, course: CourseNotebook) -> list[tuple[str, str]]:
+def sanitized_cells(text: str, course: CourseNotebook) -> list[tuple[str, str]]:
     """The student's code cells of a submitted notebook as nbgrader's autograde will run them."""
     import nbformat
 
     from autograder.submission import notebook_cells
 
-    notebook = sanitize(nbformat.reads(text, as_version=4), assignment, course)
+    notebook = sanitize(nbformat.reads(text, as_version=4), course)
     return notebook_cells(notebook, "your notebook")
 
 

@@ -12,7 +12,8 @@ here). Two things it repeats for every notebook cost nothing to keep:
   validation (the same validator class, the same errors).
 
 Both only change what is computed again, never what is computed: the test of
-identical gradebooks covers this.
+identical gradebooks covers this. tests/test_nbgrader_speed.py fails when nbgrader
+moves either thing patched here; this module then patches nothing.
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def faster_nbgrader():
     import nbgrader.nbgraderformat.common as metadata
     import sqlalchemy
 
+    if not callable(getattr(api, "create_engine", None)) or getattr(metadata, "jsonschema", None) is not jsonschema:
+        yield  # nbgrader moved what this patches (tests/test_nbgrader_speed.py says so): run it as it is
+        return
     engines: dict = {}
 
     def create_engine(url, **options):

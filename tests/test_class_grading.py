@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import course, demo, jobs
@@ -168,7 +169,23 @@ def test_the_progress_bar_prints_a_line_per_tenth_in_a_log(tmp_path):
     assert len(lines) == 11 and lines[-1].startswith("grading [" + "#" * 30 + "] 20/20 recorded, 20 graded")
 
 
-def test_every_assignment_is_snapshotted_from_the_gradebook(demo_class):
+def test_a_job_sanitizes_every_submission_as_nbgrader_did(demo_class):
+    """The course's own preprocessors against a gradebook built from the snapshot: the very cells
+    nbgrader autograde ran, drew's deleted test cells restored included."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.submission import notebook_cells
+
+    config = PyFileConfigLoader("nbgrader_config.py", str(demo_class)).load_config()
+    database = f"sqlite:///{demo_class / 'gradebook.db'}"
     for assignment in ASSIGNMENTS:
-        snapshot = CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", assignment, None)
-        assert snapshot.grade_cells and snapshot.settings["add_missing_cells"] is False  # no config given
+        snapshot = CourseNotebook.read(database, assignment, config)
+        assert "RepairCells" in [p.__name__ for p in snapshot.preprocessors]
+        for student in demo.STUDENTS:
+            submitted = course.notebook_path(demo_class / "submitted" / student, assignment).read_text()
+            graded = nbformat.read(course.notebook_path(demo_class / "autograded" / student, assignment), 4)
+            assert jobs.sanitized_cells(submitted, snapshot) == notebook_cells(graded, "your notebook"), (student, assignment)
+
+
+def test_a_notebook_the_course_lacks_has_no_snapshot(demo_class):
+    assert CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", "08_transformers", None) is None
