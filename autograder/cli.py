@@ -216,6 +216,7 @@ def demo(folder: Path) -> int:
     from autograder import data
     from autograder import demo as demo_class
     from autograder.course import write_release
+    from autograder.zygote import Zygote
 
     references(only_check=False)
     data.load()  # the first load may unpack and cache the images
@@ -225,19 +226,21 @@ def demo(folder: Path) -> int:
     print("\nThe reference solutions, through `python -m autograder check`:")
     print(f"{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
     all_passed = True
+    zygote = Zygote()  # one warm fork server for the seven, as nbgrader's grading has
     for assignment in ASSIGNMENTS:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as scratch:
-            results = grade_file(assignment, solution_submission(assignment, Path(scratch)))
+            results = grade_file(assignment, solution_submission(assignment, Path(scratch)), zygote=zygote)
         passed = sum(r.passed for r in results)
         all_passed &= passed == len(results)
         score = f"{sum(r.points for r in results):g}/{sum(r.max_points for r in results):g}"
         print(f"{assignment:<18}{score:>8}{f'{passed}/{len(results)}':>9}"
               f"{time.perf_counter() - start:>9.3f}")
+    zygote.close()
     print("\nRegenerating release/ from source/ with nbgrader, then grading a demo class in "
           f"{folder}/ ...", flush=True)
     write_release()
-    scores = demo_class.run(folder.resolve())
+    scores = demo_class.run(folder.resolve(), grade_with="grade")
     as_expected = demo_class.print_table(scores)
     print(f"\nFeedback for each student: {folder}/feedback/STUDENT/ASSIGNMENT/ASSIGNMENT.html; "
           f"grades: {folder}/grades.csv")

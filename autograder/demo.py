@@ -96,8 +96,13 @@ def tamper(notebook, grade_ids) -> None:
     notebook.cells = cells
 
 
-def run(folder: Path) -> dict[tuple[str, str], tuple[float, float]]:
-    """The whole pipeline in a fresh `folder`: (score, max score) of each (student, assignment)."""
+def run(folder: Path, grade_with: str = "nbgrader") -> dict[tuple[str, str], tuple[float, float]]:
+    """The whole pipeline in a fresh `folder`: (score, max score) of each (student, assignment).
+
+    grade_with: "nbgrader" autogrades with `nbgrader autograde`; "grade" with `python -m
+    autograder grade` (this process, one grading process per core), then times `nbgrader
+    autograde` on a copy of the same class and says whether their gradebooks agree."""
+    import os
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -109,14 +114,38 @@ def run(folder: Path) -> dict[tuple[str, str], tuple[float, float]]:
     for student in STUDENTS:
         for assignment in ASSIGNMENTS:
             nb.submit(course, student, assignment, notebook_of(student, assignment))
-    for label, step in (("autograde", nb.autograde), ("generate feedback", nb.generate_feedback)):
-        start = time.perf_counter()
-        step(course)
-        timings[label] = time.perf_counter() - start
-    rows = nb.export_grades(course)
     n = len(STUDENTS) * len(ASSIGNMENTS)
+    if grade_with == "grade":
+        from autograder.class_grading import grade_class
+
+        twin = folder.parent / f"{folder.name}-by-nbgrader"
+        shutil.rmtree(twin, ignore_errors=True)
+        shutil.copytree(course, twin)
+        start = time.perf_counter()
+        summary = grade_class(course, jobs=os.cpu_count() or 1, out=open(os.devnull, "w"))
+        timings["python -m autograder grade"] = time.perf_counter() - start
+        start = time.perf_counter()
+        nb.autograde(twin)
+        timings["nbgrader autograde, the same notebooks"] = time.perf_counter() - start
+        same = nb.gradebook_scores(twin) == nb.gradebook_scores(course)
+        shutil.rmtree(twin, ignore_errors=True)
+        if not summary.ok:
+            raise RuntimeError(summary.text())
+    else:
+        start = time.perf_counter()
+        nb.autograde(course)
+        timings["nbgrader autograde"] = time.perf_counter() - start
+    start = time.perf_counter()
+    nb.generate_feedback(course)
+    timings["generate feedback"] = time.perf_counter() - start
+    rows = nb.export_grades(course)
     for label, seconds in timings.items():
-        print(f"{label}: {seconds:.1f} s" + (f" ({seconds / n:.1f} s per notebook)" if label == "autograde" else ""))
+        print(f"{label}: {seconds:.1f} s" + (f" ({seconds / n:.2f} s per notebook)" if "autograde" in label
+                                             or "grade" in label.split() else ""))
+    if grade_with == "grade":
+        print(f"the same scores from both, test cell by test cell: {'yes' if same else 'NO'}")
+        if not same:
+            raise RuntimeError("python -m autograder grade and nbgrader autograde gave different scores")
     return {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"])) for r in rows}
 
 

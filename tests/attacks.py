@@ -28,7 +28,10 @@ from autograder.assignments import FUNCTIONS
 from autograder.checks import checks_for
 
 REPO = Path(__file__).resolve().parent.parent
-LIMITS = ["--check-seconds", "20", "--submission-seconds", "120"]
+# The instructor's bounds for these gradings: an attack that spends its time spends 12 s a
+# check, while the honest checks (a few training epochs at most) take a few seconds.
+CHECK_SECONDS, SUBMISSION_SECONDS = 12, 120
+LIMITS = ["--check-seconds", str(CHECK_SECONDS), "--submission-seconds", str(SUBMISSION_SECONDS)]
 SURVIVOR = "ag-survivor"  # the name an escaping process gives itself (/proc/PID/comm)
 FILL = "ag-fill"  # the file an attack tries to leave in the machine's /dev/shm and /var/tmp
 HONEST = ("ada", "bea")  # classmates graded with the attackers
@@ -501,12 +504,30 @@ def holds(a: Attack, outcome: Outcome) -> bool:
     return not a.says or any(a.says in m for m in outcome.messages)
 
 
-def grade_cli(a: Attack, folder: Path, env: dict | None = None) -> Outcome:
+def grade_check(a: Attack, folder: Path) -> Outcome:
+    """What `python -m autograder check` grades (`cli.grade_file`: the same sandbox, the same limits),
+    in this process, with a worker forked from the suite's warm zygote rather than a new one."""
+    from autograder.cli import grade_file
+    from autograder.limits import Limits
+    from catalog import shared_zygote
+
+    path = folder / f"{a.student}.py"
+    path.write_text(a.python())
+    start, about = time.perf_counter(), {}
+    zygote = shared_zygote()
+    results = grade_file(a.assignment, path, Limits(CHECK_SECONDS, SUBMISSION_SECONDS), about, zygote)
+    return Outcome(frozenset(r.id for r in results if not r.passed), sum(r.points for r in results),
+                   [r.message for r in results if not r.passed], time.perf_counter() - start,
+                   tuple((about.get("confinement") or {}).get("unprotected", ())))
+
+
+def grade_cli(a: Attack, folder: Path) -> Outcome:
+    """`python -m autograder check ... --json` on the attack, in a process of its own."""
     path = folder / f"{a.student}.py"
     path.write_text(a.python())
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "autograder", "check", a.assignment, str(path), "--json", *LIMITS],
-                          capture_output=True, text=True, timeout=900, env=env)
+                          capture_output=True, text=True, timeout=900)
     report = json.loads(done.stdout)
     failed = frozenset(c["id"] for c in report["checks"] if not c["passed"])
     return Outcome(failed, report["score"], [c["message"] for c in report["checks"] if not c["passed"]],
@@ -517,7 +538,8 @@ def build_class(folder: Path, corpus: list[Attack]) -> Path:
     """An nbgrader course where every attack is a student, beside honest classmates."""
     course_folder = course.new_course(folder)
     (course_folder / "nbgrader_config.py").open("a").write(
-        "\nc.SandboxedExecute.check_seconds = 20\nc.SandboxedExecute.submission_seconds = 120\n")
+        f"\nc.SandboxedExecute.check_seconds = {CHECK_SECONDS}\n"
+        f"c.SandboxedExecute.submission_seconds = {SUBMISSION_SECONDS}\n")
     course.generate_release(course_folder)
     for assignment in sorted({a.assignment for a in corpus}):
         for honest in HONEST:
@@ -584,7 +606,7 @@ def report() -> int:
         print(f"{'attack':<62}{'way':<10}{'outcome':<10}{'seconds':>8}{'score':>7}  first message")
         right = 0
         for a in corpus:
-            for way, outcome in (("check", grade_cli(a, folder)), ("nbgrader", by_nbgrader[a.name]),
+            for way, outcome in (("check", grade_check(a, folder)), ("nbgrader", by_nbgrader[a.name]),
                                  ("grade", by_grade[a.name])):
                 ok = holds(a, outcome)
                 right += ok

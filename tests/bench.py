@@ -14,7 +14,13 @@ same class is then graded by nbgrader autograde (the course's configuration: a f
 confined worker per notebook, forked from one warm zygote) and by the parallel command, then the command alone on
 the first 10 and 20 students to show how its time grows. Printed: notebooks per minute,
 peak memory (the whole process tree, PSS), the time per class size, the overhead per
-notebook beyond the students' own code, and last:
+notebook beyond the students' own code, the compute floor (the students' own code time
+divided by the cores) and the wall time as a multiple of it. Then stock nbgrader: the same
+course with nbgrader's default `Execute` (a Jupyter kernel per notebook, every cell run,
+demonstrations included) in place of the sandbox, on the first --stock students whose
+notebooks it can grade at all (not the "slow" ones: their demonstration cell outlasts any
+timeout). The last two lines:
+    speedup vs stock nbgrader: N.Nx (K notebooks)
     speedup vs nbgrader autograde: N.Nx, identical scores: yes|no
 """
 from __future__ import annotations
@@ -172,6 +178,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--stock", type=int, default=2, metavar="STUDENTS",
+                        help="students graded by stock nbgrader (a kernel per notebook: slow), default 2")
     args = parser.parse_args(argv)
     print(f"a confined worker, forked from a warm zygote, set up and reaped: {1000 * worker_start():.0f} ms "
           "(median of 30)", flush=True)
@@ -207,8 +215,45 @@ def main(argv=None) -> int:
         overhead = next(line for line in printed.splitlines() if "overhead beyond it" in line)
         print(f"overhead per notebook beyond the students' own code ({args.students} students): "
               f"{overhead.rsplit(': ', 1)[1]}")
+        work = float(next(line for line in printed.splitlines() if "overhead beyond it" in line)
+                     .split("checks ", 1)[1].split(" s;", 1)[0])
+        floor = work / args.jobs
+        print(f"compute floor: {floor:.1f} s (the students' code ran {work:.1f} s, over {args.jobs} cores); "
+              f"wall time {seconds:.1f} s = {seconds / floor:.1f}x the floor")
+        stock_notebooks, stock_seconds = stock_nbgrader(scratch, args.students, args.stock)
+        print(f"speedup vs stock nbgrader: {(stock_seconds / stock_notebooks) / (seconds / notebooks):.1f}x "
+              f"({stock_notebooks} notebooks)")
         print(f"speedup vs nbgrader autograde: {nb_seconds / seconds:.1f}x, identical scores: {'yes' if same else 'no'}")
         return 0 if same else 1
+
+
+STOCK_CONFIG = """
+# stock nbgrader: a Jupyter kernel per notebook runs every cell (nbgrader's default Execute)
+from nbgrader.preprocessors import Execute
+c.Autograde.autograde_preprocessors = [
+    Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.Execute.timeout = 300
+"""
+
+
+def stock_nbgrader(scratch: Path, students: int, wanted: int) -> tuple[int, float]:
+    """nbgrader autograde with its default Execute on the first `wanted` students that are not
+    "slow": (notebooks, seconds)."""
+    able = [n for n in range(students) if KINDS[n % len(KINDS)] != "slow"][:wanted]
+    folder = copy_class(scratch / "class", scratch / "stock")
+    for submitted in (folder / "submitted").iterdir():
+        if int(submitted.name.removeprefix("student")) not in able:
+            shutil.rmtree(submitted)
+    with (folder / "nbgrader_config.py").open("a") as config:
+        config.write(STOCK_CONFIG)
+    notebooks = len(able) * len(ASSIGNMENTS)
+    print(f"\nstock nbgrader autograde (a kernel per notebook), {notebooks} notebooks of students "
+          f"{', '.join(str(n) for n in able)} ({', '.join(KINDS[n % len(KINDS)] for n in able)}) ...", flush=True)
+    seconds, peak, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "--assignment=*"], folder)
+    _line("stock nbgrader autograde", notebooks, seconds, peak)
+    return notebooks, seconds
 
 
 def _line(label: str, notebooks: int, seconds: float, peak: int) -> None:

@@ -1,10 +1,15 @@
-"""Shared helpers: grade a piece of student source code like the command line does."""
+"""Shared helpers: grade a piece of student source code like the command line does.
+
+Every worker of the suite is forked from one warm zygote (`catalog.shared_zygote`), as
+every worker of an nbgrader process is: the same confinement and limits, without paying
+for the imports and the data at each grading."""
 import textwrap
 
 import pytest
 
 from autograder.cli import grade_file
 from autograder.runner import grade_isolated
+from catalog import shared_zygote
 
 
 @pytest.fixture
@@ -16,7 +21,7 @@ def grade(tmp_path):
     def run(assignment, source):
         path = tmp_path / f"submission_{next(counter)}.py"
         path.write_text(textwrap.dedent(source))
-        return {r.id: r for r in grade_file(assignment, path)}
+        return {r.id: r for r in grade_file(assignment, path, zygote=shared_zygote())}
 
     return run
 
@@ -26,7 +31,8 @@ def practice():
     """practice(assignment, source) -> {check id: Result}: the public checks on the public inputs,
     in a sandboxed worker, with the details a student sees in their own copy."""
     def run(assignment, source):
-        return {r.id: r for r in grade_isolated(assignment, [("answer.py", textwrap.dedent(source))], hidden=False)}
+        return {r.id: r for r in grade_isolated(assignment, [("answer.py", textwrap.dedent(source))], hidden=False,
+                                                    zygote=shared_zygote())}
 
     return run
 

@@ -69,9 +69,9 @@ def entry(corpus, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_command_line_holds(corpus, name):
+def test_the_check_holds(corpus, name):
     a = entry(corpus, name)
-    outcome = attacks.grade_cli(a, corpus[0])
+    outcome = attacks.grade_check(a, corpus[0])
     assert attacks.holds(a, outcome), (outcome.failed, outcome.messages)
 
 

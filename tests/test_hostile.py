@@ -36,8 +36,8 @@ def by_nbgrader(before, tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", cases())
-def test_the_command_line_scores_what_works_and_says_what_broke(case, before, tmp_path):
-    outcome = hostile.grade_cli(case, tmp_path)
+def test_the_check_scores_what_works_and_says_what_broke(case, before, tmp_path):
+    outcome = hostile.grade_check(case, tmp_path)
     expected = case.expected_nb if case.notebook_only else case.fails_py
     assert outcome.failed == expected
     assert (outcome.score < outcome.max_score) == bool(expected)
