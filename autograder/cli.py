@@ -25,9 +25,9 @@ from pathlib import Path
 from autograder.assignments import ASSIGNMENTS, UnknownAssignment, module_name
 from autograder.cluster_tls import TlsError
 from autograder.limits import Limits
+from autograder.paths import SOLUTIONS
 from autograder.submission import SubmissionError, read_cells
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 
 def main(argv: list[str] | None = None) -> int:

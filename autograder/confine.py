@@ -29,8 +29,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-HIDDEN = PACKAGE / "references" / "hidden"
+from autograder.paths import HIDDEN, PACKAGE, PUBLIC, SOLUTIONS
+
 PROCESSES = 64  # processes and threads of one worker: torch, fastai and any student code fit
 FILE_BYTES = 256 * 2**20  # the largest file it may write (its tmpfs are smaller anyway)
 TMPFS = "size=64m,nr_inodes=4096,mode=1777"
@@ -176,7 +176,7 @@ def _holds_the_course(path: str) -> bool:
     if path.startswith(str(PACKAGE)):
         return True
     if not any((PACKAGE.parent / name).exists() for name in ("solutions", "source", ".git")) \
-            and not any((PACKAGE / "references" / "hidden").glob("*.pt")):
+            and not any(HIDDEN.glob("*.pt")):
         return False
     course = str(PACKAGE.parent)
     return course == path or course.startswith(path.rstrip("/") + "/")
@@ -389,7 +389,7 @@ def _rules(plan: Plan, handled: int) -> list[tuple[str, int]]:
     for child in PACKAGE.iterdir():
         if child.name != "references":
             rules.append((str(child), READ))
-    rules.append((str(PACKAGE / "references" / "public"), READ))
+    rules.append((str(PUBLIC), READ))
     rules.append(("/dev/null", FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV))
     if plan.namespaces:
         rules += [(d, handled) for d in PRIVATE_DIRS if os.path.isdir(d) and not os.path.islink(d)]
@@ -416,7 +416,7 @@ def _allow(ruleset: int, path: str, rights: int) -> None:
 def protect_private_files() -> None:
     """Without Landlock, as root (once, by the zygote): the solutions and the hidden references
     readable by their owner only, so that workers run as nobody cannot read them."""
-    for folder in (PACKAGE.parent / "solutions", HIDDEN):
+    for folder in (SOLUTIONS, HIDDEN):
         if folder.exists():
             folder.chmod(0o700)
 

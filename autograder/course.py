@@ -17,9 +17,8 @@ from pathlib import Path
 import nbformat
 
 from autograder.assignments import ASSIGNMENTS
+from autograder.paths import NBGRADER_CONFIG, RELEASE, SOURCE
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCE, RELEASE = REPO / "source", REPO / "release"
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
 
 
@@ -35,7 +34,7 @@ def notebook_path(folder: Path, assignment: str) -> Path:
 def new_course(folder: Path) -> Path:
     """A fresh nbgrader course folder holding the course's source notebooks and settings."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
+    shutil.copy(NBGRADER_CONFIG, folder / "nbgrader_config.py")
     shutil.copytree(SOURCE, folder / "source", dirs_exist_ok=True)
     return folder
 

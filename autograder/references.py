@@ -25,8 +25,8 @@ import torch
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.checks import checks_for, module
+from autograder.paths import REFERENCES
 
-FOLDER = Path(__file__).resolve().parent / "references"
 SEEDS = {"public": 20, "hidden": 90}
 
 
@@ -48,7 +48,7 @@ class Case:
 
 
 def path(assignment: str, visibility: str) -> Path:
-    return FOLDER / visibility / f"{assignment}.pt"
+    return REFERENCES / visibility / f"{assignment}.pt"
 
 
 def build(assignment: str) -> dict[str, bytes]:

@@ -19,8 +19,9 @@ from pathlib import Path
 import torch
 
 from autograder.snapshot import Call, snapshot
+from autograder.paths import PACKAGE
 
-_GRADER_DIR = str(Path(__file__).resolve().parent)
+_GRADER_DIR = str(PACKAGE)
 _LIBRARY_DIRS = tuple({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix)})
 KINDS = ("missing", "not callable", "not implemented", "exit", "memory", "raised")
 

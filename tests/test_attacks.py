@@ -9,11 +9,10 @@ import sys
 import threading
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import attacks
-from autograder import course
+from autograder import course, paths
 
 NAMES = [a.name for a in attacks.attacks()]
 
@@ -382,7 +381,7 @@ def test_the_hidden_references_stay_hidden_when_the_course_lives_under_tmp():
     root = Path(tempfile.mkdtemp(prefix="course-", dir="/tmp"))
     try:
         for part in ("autograder", "release"):
-            shutil.copytree(course.REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(paths.REPOSITORY / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
         (root / "answer.py").write_text(LEAK)
         env = {**os.environ, "PYTHONPATH": str(root)}
         where = subprocess.run([sys.executable, "-c", "from autograder import confine; print(confine.HIDDEN)"],

@@ -46,12 +46,10 @@ OWN_ERRORS = ("ValueError", "TypeError", "RuntimeError", "IndexError")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_an_error_of_the_students_own_names_no_known_mistake(assignment, tmp_path):
+def test_an_error_of_the_students_own_names_no_known_mistake(assignment, grade):
     """Functions that raise errors of their own (the types known mistakes raise too, with other
     messages) fail every check, and no check claims they made a known mistake."""
-    path = tmp_path / "raising.py"
-    path.write_text(stubs(assignment, lambda i: f'{OWN_ERRORS[i % 4]}("my own check: not finished")'))
-    report = json.loads(run_cli("check", assignment, str(path), "--json").stdout)
-    assert report["score"] == 0
-    for c in report["checks"]:
-        assert "raised" in c["message"] and "exactly what" not in c["message"], c
+    results = grade(assignment, stubs(assignment, lambda i: f'{OWN_ERRORS[i % 4]}("my own check: not finished")'))
+    assert results and not any(r.points for r in results.values())
+    for r in results.values():
+        assert "raised" in r.message and "exactly what" not in r.message, r

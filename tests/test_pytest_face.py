@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course
-from catalog import ALTERNATIVES, WRONG, shared_zygote, stubs  # noqa: F401  (a warm zygote for the comparisons)
+from catalog import ALTERNATIVES, WRONG, stubs
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -22,9 +22,14 @@ def pytest_face(folder: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def check_json(path: Path, assignment: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "autograder", "check", assignment, str(path), "--json"],
-                          capture_output=True, text=True, timeout=900)
-    return json.loads(done.stdout)
+    """What `python -m autograder check --json` reports (its grade_file and its JSON of each check),
+    graded in this process from the suite's warm zygote."""
+    from autograder.cli import _json, grade_file
+    from catalog import shared_zygote
+
+    results = grade_file(assignment, path, zygote=shared_zygote())
+    return {"score": sum(r.points for r in results), "max_score": sum(r.max_points for r in results),
+            "checks": [_json(r) for r in results]}
 
 
 def junit(path: Path) -> dict:

@@ -79,14 +79,14 @@ def _expect_network(student, case):
     expected_shapes = [(hidden, 784), (hidden,), (1, hidden), (1,)]
     shapes = [p.shape if isinstance(p, TensorInfo) else None for p in params]
     if shapes != expected_shapes:
-        fail(f"make_simple_net built layers of the wrong sizes",
+        fail("make_simple_net built layers of the wrong sizes",
              f"nn.Linear(784, {hidden}), then nn.Linear({hidden}, 1): the hidden layer has n_hidden units "
              "(default 30).", f"{what} built a network whose parameters have shapes {shapes}; expected "
                               f"{expected_shapes}.")
     w1, b1, w2, b2 = (expect_shape("its parameters", p, s) for p, s in zip(params, expected_shapes))
     expected = (case.inputs["xb"] @ w1.T + b1).clamp(min=0) @ w2.T + b2
     if out.tensor is None:
-        fail(f"the network of make_simple_net did not return a tensor", None,
+        fail("the network of make_simple_net did not return a tensor", None,
              f"{what}, called on (4, 784) images, returned {out.type}; expected a (4, 1) tensor.")
     expect_values("make_simple_net", f"{what}, called on (4, 784) images, returned", out.tensor.values, expected,
                   atol=1e-4, hint="Put nn.ReLU() between the two linear layers.")
