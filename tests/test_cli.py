@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder.cli import SOLUTIONS
+from autograder.paths import SOLUTIONS
 
 
 def run(*args):

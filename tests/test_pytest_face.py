@@ -131,7 +131,7 @@ def test_in_a_students_copy_hidden_checks_are_not_run_rather_than_passed(tmp_pat
     script.write_text(textwrap.dedent(f"""
         import sys, pytest
         from autograder import references
-        references.FOLDER = __import__("pathlib").Path({str(tmp_path / 'refs')!r})
+        references.REFERENCES = __import__("pathlib").Path({str(tmp_path / 'refs')!r})
         sys.exit(pytest.main(["-p", "no:cacheprovider", "-q", "--submission", {str(path)!r},
                               "--assignment", "03_sigmoid_loss", "-rs"]))
     """))

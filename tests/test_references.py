@@ -21,7 +21,7 @@ def test_rebuilding_gives_the_committed_bytes(assignment):
 def test_the_references_command_reports_a_stale_file(tmp_path, monkeypatch):
     from autograder.cli import main
 
-    monkeypatch.setattr(references, "FOLDER", tmp_path)
+    monkeypatch.setattr(references, "REFERENCES", tmp_path)
     assert main(["references", "--check"]) == 1
     assert main(["references"]) == 0
     assert main(["references", "--check"]) == 0
@@ -67,7 +67,7 @@ def test_public_references_hold_only_the_public_checks_cases():
 
 
 def test_the_wheel_students_install_has_no_hidden_references_and_no_solutions(tmp_path):
-    root = references.FOLDER.parent.parent
+    from autograder.paths import REPOSITORY as root
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                     "--no-build-isolation", "--wheel-dir", str(tmp_path), str(root)],
                    check=True, capture_output=True, cwd=tmp_path)
@@ -80,12 +80,13 @@ def test_the_wheel_students_install_has_no_hidden_references_and_no_solutions(tm
 
 def test_in_a_student_copy_hidden_checks_say_not_run(tmp_path, monkeypatch):
     """Without the hidden references (the wheel), hidden checks cannot pass by accident."""
-    from autograder.cli import SOLUTIONS, grade_file
+    from autograder.cli import grade_file
+    from autograder.paths import SOLUTIONS
 
     (tmp_path / "public").mkdir()
     public = references.path("03_sigmoid_loss", "public")
     (tmp_path / "public" / public.name).write_bytes(public.read_bytes())
-    monkeypatch.setattr(references, "FOLDER", tmp_path)
+    monkeypatch.setattr(references, "REFERENCES", tmp_path)
     results = grade_file("03_sigmoid_loss", SOLUTIONS / "sigmoid_loss.py")
     for r in results:
         assert r.passed != r.hidden, r
