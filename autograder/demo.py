@@ -122,7 +122,8 @@ def run(folder: Path, grade_with: str = "nbgrader") -> dict[tuple[str, str], tup
         shutil.rmtree(twin, ignore_errors=True)
         shutil.copytree(course, twin)
         start = time.perf_counter()
-        summary = grade_class(course, jobs=os.cpu_count() or 1, out=open(os.devnull, "w"))
+        with open(os.devnull, "w") as quiet:  # no progress bar in the main job's report
+            summary = grade_class(course, jobs=os.cpu_count() or 1, out=quiet)
         timings["python -m autograder grade"] = time.perf_counter() - start
         start = time.perf_counter()
         nb.autograde(twin)

@@ -406,7 +406,8 @@ def test_an_installed_autograder_lets_the_worker_read_its_environment(tmp_path, 
 
     site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
     (site / "autograder").mkdir(parents=True)
-    monkeypatch.setattr(confine, "PACKAGE", site / "autograder")
+    monkeypatch.setattr(confine, "PACKAGE", site / "autograder")  # the wheel: its references move with it
+    monkeypatch.setattr(confine, "HIDDEN", site / "autograder" / "references" / "hidden")
     assert not confine._holds_the_course(str(site)) and not confine._holds_the_course(str(tmp_path / "venv"))
     assert confine._holds_the_course(str(site / "autograder" / "references"))
     hidden = site / "autograder" / "references" / "hidden"
