@@ -4,9 +4,9 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from autograder.links import refuse_links
-from autograder.repair_cells import RepairCells
-from autograder.sandboxed_execute import SandboxedExecute
+from autograder.integration.links import refuse_links
+from autograder.integration.repair_cells import RepairCells
+from autograder.integration.sandboxed_execute import SandboxedExecute
 
 c = get_config()  # noqa: F821  (nbgrader provides get_config)
 
@@ -16,7 +16,7 @@ c.CourseDirectory.release_directory = "release"
 
 # Autograde runs the student's code in the course's sandbox, not in a kernel: a separate
 # process as `nobody`, with bounded time, memory and output, whose results are compared in
-# a process that never ran student code (autograder/sandboxed_execute.py). Same pipeline
+# a process that never ran student code (autograder/integration/sandboxed_execute.py). Same pipeline
 # as nbgrader's own otherwise.
 # A submission that is, or holds, a symbolic link is refused before nbgrader reads or copies it.
 c.Autograde.pre_convert_hook = refuse_links

@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.assignments import ASSIGNMENTS, UnknownAssignment, module_name
-from autograder.cluster_tls import TlsError
-from autograder.limits import Limits
-from autograder.paths import SOLUTIONS
-from autograder.submission import SubmissionError, read_cells
+from autograder.core.assignments import ASSIGNMENTS, UnknownAssignment, module_name
+from autograder.class_grading.cluster_tls import TlsError
+from autograder.core.limits import Limits
+from autograder.core.paths import SOLUTIONS
+from autograder.core.submission import SubmissionError, read_cells
 
 
 
@@ -83,7 +83,7 @@ def _bad_input(args, why: str) -> int:
 
 
 def _max_score(assignment: str) -> float:
-    from autograder.checks import checks_for
+    from autograder.core.checks import checks_for
 
     try:
         return sum(c.points for c in checks_for(assignment))
@@ -95,23 +95,23 @@ def _run(args) -> int:
     if args.command == "check":
         limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
                         memory_bytes=int(args.memory_gib * 2**30))
-        return check(args.assignment, args.path, limits, as_json=args.json)
+        return report_submission(args.assignment, args.path, limits, as_json=args.json)
     if args.command == "references":
-        return references(only_check=args.check)
+        return references(verify_only=args.check)
     if args.command == "release":
-        from autograder.course import write_release
+        from course_tools.course import write_release
 
         write_release()
         print("release/ regenerated from source/")
         return 0
     if args.command == "grade":
-        from autograder import class_grading
+        from autograder.class_grading import grade as class_grading
 
         return class_grading.main(args)
     if args.command == "run-notebooks":
         return run_notebooks(args.which)
     if args.command == "tls-certificates":
-        from autograder.cluster_tls import make_certificates
+        from autograder.class_grading.cluster_tls import make_certificates
 
         for path in make_certificates(Path(args.folder)):
             print(f"wrote {path}")
@@ -131,7 +131,7 @@ def grade_file(assignment: str, path: str | Path, limits: Limits = Limits(), tim
     code running in a sandboxed worker: a list of runner.Result. timing, zygote: as grade_isolated's."""
     module_name(assignment)  # an unknown assignment is the command's error, before any file
     cells = read_cells(path)
-    from autograder.runner import grade_isolated
+    from autograder.isolation.runner import grade_isolated
 
     return grade_isolated(assignment, cells, limits, timing=timing, zygote=zygote)
 
@@ -147,8 +147,10 @@ def solution_submission(assignment: str, folder: Path) -> Path:
     return path
 
 
-def check(assignment: str, path: str, limits: Limits, *, as_json: bool) -> int:
-    from autograder.zygote import Zygote
+def report_submission(assignment: str, path: str, limits: Limits, *, as_json: bool) -> int:
+    """`python -m autograder check ASSIGNMENT PATH [--json]`: every check of the assignment on
+    one file, printed (or as JSON); the exit status is 1 when any check failed."""
+    from autograder.isolation.zygote import Zygote
 
     module_name(assignment)
     read_cells(path)  # bad input is said at once, before anything starts
@@ -184,10 +186,10 @@ def _json(r) -> dict:
             "message": r.message, "hidden": r.hidden}
 
 
-def references(*, only_check: bool) -> int:
-    from autograder import references as refs
+def references(*, verify_only: bool) -> int:
+    from autograder.core import references as refs
 
-    if only_check:
+    if verify_only:
         stale = [str(refs.path(a, v)) for a in ASSIGNMENTS for v, data in refs.build(a).items()
                  if not refs.path(a, v).exists() or refs.path(a, v).read_bytes() != data]
         for path in stale:
@@ -202,7 +204,7 @@ def references(*, only_check: bool) -> int:
 
 def run_notebooks(which: str) -> int:
     """Run each notebook of source/ or release/ top to bottom and print how long it took."""
-    from autograder import course
+    from course_tools import course
 
     folder = course.SOURCE if which == "source" else course.RELEASE
     for assignment in ASSIGNMENTS:
@@ -213,12 +215,12 @@ def run_notebooks(which: str) -> int:
 
 def demo(folder: Path) -> int:
     """References, the solutions through this command, then the nbgrader pipeline on a class."""
-    from autograder import data
-    from autograder import demo as demo_class
-    from autograder.course import write_release
-    from autograder.zygote import Zygote
+    from autograder.core import data
+    from course_tools import demo as demo_class
+    from course_tools.course import write_release
+    from autograder.isolation.zygote import Zygote
 
-    references(only_check=False)
+    references(verify_only=False)
     data.load()  # the first load may unpack and cache the images
     start = time.perf_counter()
     data.load()

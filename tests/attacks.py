@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import course
-from autograder.assignments import FUNCTIONS
-from autograder.checks import checks_for
+from course_tools import course
+from autograder.core.assignments import FUNCTIONS
+from autograder.core.checks import checks_for
 
 REPO = Path(__file__).resolve().parent.parent
 # The instructor's bounds for these gradings: an attack that spends its time spends 12 s a
@@ -83,7 +83,7 @@ def _other_reference_functions(assignment: str, code: str) -> str:
     import importlib
     import inspect
 
-    from autograder.assignments import module_name
+    from autograder.core.assignments import module_name
 
     solutions = importlib.import_module(f"solutions.{module_name(assignment)}")
     return "\n\n".join(inspect.getsource(getattr(solutions, f)) for f in FUNCTIONS[assignment]
@@ -191,8 +191,8 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                 return found("scores")
         ''', must_fail=ids("07_relu_net", "simple_net")),
         attack("the grader's probes replaced in the worker", "04_calc_grad", '''
-            import autograder.checks.calc_grad as checks
-            from autograder.snapshot import tensor_info
+            import autograder.core.checks.calc_grad as checks
+            from autograder.core.snapshot import tensor_info
 
             def forged(student, inputs):  # all it is given: the inputs
                 weights = inputs["weights"].clone().requires_grad_()
@@ -209,8 +209,8 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                 raise NotImplementedError()
         ''', must_fail=ids("04_calc_grad") - {"calc_grad_sets_the_gradients"}),
         attack("the grader's probes replaced for the training checks", "06_epoch_loop", '''
-            import autograder.checks.epoch_loop as checks
-            from autograder.snapshot import snapshot, tensor_info
+            import autograder.core.checks.epoch_loop as checks
+            from autograder.core.snapshot import snapshot, tensor_info
 
             def trained(student, inputs):
                 return [tensor_info(p) for p in (inputs["weights"], inputs["bias"])]
@@ -223,7 +223,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
         # 2. the grader's own measurement, broadcast
         attack("a bias of one value per validation image", "06_epoch_loop", '''
             def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
-                from autograder import data
+                from autograder.core import data
                 labels = data.load().valid_y
                 params[0].data = torch.zeros_like(params[0])
                 params[1].data = (labels * 2 - 1) * 100  # (2041, 1): right for every image, if broadcast
@@ -233,7 +233,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
             def make_learner(dls, model):
                 class Trained(Learner):
                     def fit(self, *args, **kwargs):
-                        from autograder import data
+                        from autograder.core import data
                         labels = data.load().valid_y
                         layers = [p for p in self.model.parameters()]
                         for p in layers:
@@ -250,7 +250,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                 return {LOSS_RIGHT}
         ''', must_fail=frozenset({"sigmoid_written_by_hand"}), says="sigmoid uses sigmoid"),
         attack("an input changed in place, hidden by patching the worker", "03_sigmoid_loss", '''
-            import autograder.student as worker_side
+            import autograder.core.student as worker_side
 
             def twice(self, name, inputs, *, seed=0):
                 return [self.call(name, inputs, seed=seed)] * 2
@@ -384,7 +384,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
         # 7. grader-side work outside every limit
         attack("a forged reply of a terabyte", "03_sigmoid_loss", f'''
             import struct
-            import autograder.transport as transport
+            import autograder.core.transport as transport
             transport.encode = lambda message: struct.pack(">Q", 2**40) + b"x" * 4096
 
             def sigmoid(x):
@@ -395,7 +395,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
         ''', must_fail=ids("03_sigmoid_loss")),
         attack("a reply that is not a message", "03_sigmoid_loss", f'''
             import os, struct
-            import autograder.transport as transport
+            import autograder.core.transport as transport
             body = struct.pack(">I", 8) + b'{{"T": 0}}' + os.urandom(64)
             transport.encode = lambda message: struct.pack(">Q", len(body)) + body
 
@@ -407,7 +407,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
         ''', must_fail=ids("03_sigmoid_loss")),
         attack("a worker that stops reading", "06_epoch_loop", '''
             import time
-            import autograder.transport as transport
+            import autograder.core.transport as transport
             STOP = []
             real = transport.receive
 
@@ -428,7 +428,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                + "!echo\n" * 501, must_fail=ids("03_sigmoid_loss"), says="mnist_loss is not defined"),
         # 9. smaller
         attack("a table of the public answers", "03_sigmoid_loss", '''
-            from autograder import references
+            from autograder.core import references
             TABLE = references.load("03_sigmoid_loss", "public")
 
             def sigmoid(x):
@@ -508,7 +508,7 @@ def grade_check(a: Attack, folder: Path) -> Outcome:
     """What `python -m autograder check` grades (`cli.grade_file`: the same sandbox, the same limits),
     in this process, with a worker forked from the suite's warm zygote rather than a new one."""
     from autograder.cli import grade_file
-    from autograder.limits import Limits
+    from autograder.core.limits import Limits
     from catalog import shared_zygote
 
     path = folder / f"{a.student}.py"
@@ -570,7 +570,7 @@ def class_outcomes(course_folder: Path, corpus: list[Attack]) -> dict[str, Outco
 def unprotected_here() -> tuple[str, ...]:
     """What the sandbox reports it cannot protect on this machine for this user (the same report
     `check --json` gives under "sandbox"; nbgrader's log and `grade` say it in words)."""
-    from autograder.zygote import Zygote
+    from autograder.isolation.zygote import Zygote
 
     zygote = Zygote(assignments=["03_sigmoid_loss"])
     try:
@@ -598,7 +598,7 @@ def report() -> int:
         folder = Path(scratch)
         corpus = attacks(str(folder / "course"))
         class_folder = build_class(folder / "course", corpus)
-        course.autograde(class_folder, check=False)
+        course.autograde(class_folder, must_succeed=False)
         by_nbgrader = class_outcomes(class_folder, corpus)
         parallel = twin(class_folder, "parallel")
         grade_command(parallel, "--jobs", "2")

@@ -35,9 +35,9 @@ import threading
 import time
 from pathlib import Path
 
-from autograder import course, demo
-from autograder.assignments import ASSIGNMENTS
-from autograder.checks import known_mistakes
+from course_tools import course, demo
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.checks import known_mistakes
 
 KINDS = ("correct", "mistaken", "correct", "blank", "tampered", "correct", "mistaken", "slow", "correct", "mistaken")
 SLOW_CELL = """# my own experiment: how long do big matrix products take?
@@ -158,9 +158,9 @@ def timed(command: list[str], folder: Path) -> tuple[float, int, str]:
 def worker_start(samples: int = 30) -> float:
     """Seconds (the median of `samples`) for a warm zygote to fork a confined worker, set it up
     and reap it: what each notebook pays beyond its own code for the sandbox."""
-    from autograder.limits import Deadline, Limits
-    from autograder.sandbox import Sandbox
-    from autograder.zygote import Zygote
+    from autograder.core.limits import Deadline, Limits
+    from autograder.isolation.sandbox import Sandbox
+    from autograder.isolation.zygote import Zygote
 
     zygote = Zygote(assignments=["01_init"])
     zygote.confinement  # noqa: B018  (warm)

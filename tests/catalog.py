@@ -1,7 +1,7 @@
 """A catalogue of what students really write: wrong implementations, and correct ones in
 other styles than the reference. It lives in tests/ only, never in a release.
 
-Each wrong entry names the known mistake (autograder/checks/*.py, `known(...)`) whose
+Each wrong entry names the known mistake (autograder/core/checks/*.py, `known(...)`) whose
 diagnosis the student must see. Run this file for the maintainers' report:
 
     python tests/catalog.py
@@ -15,9 +15,9 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from autograder.assignments import FUNCTIONS, module_name
-from autograder.checks import known_mistakes
-from autograder.runner import Result, grade_isolated
+from autograder.core.assignments import FUNCTIONS, module_name
+from autograder.core.checks import known_mistakes
+from autograder.isolation.runner import Result, grade_isolated
 
 
 @dataclass(frozen=True)
@@ -727,7 +727,7 @@ _ZYGOTE = []
 def shared_zygote():
     """One warm fork server for every entry graded in this process."""
     if not _ZYGOTE:
-        from autograder.zygote import Zygote
+        from autograder.isolation.zygote import Zygote
 
         _ZYGOTE.append(Zygote())
         atexit.register(_ZYGOTE[0].close)

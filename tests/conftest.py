@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from autograder.cli import grade_file
-from autograder.runner import grade_isolated
+from autograder.isolation.runner import grade_isolated
 from catalog import shared_zygote
 
 
@@ -39,16 +39,16 @@ def practice():
 
 def public_case(assignment: str, name: str):
     """A public reference case (its inputs are what the practice messages show)."""
-    from autograder import references
+    from autograder.core import references
 
     return references.load(assignment, "public")[name]
 
 
 @pytest.fixture(scope="session")
 def demo_class(tmp_path_factory):
-    """The demo class (autograder/demo.py) through nbgrader: generate, autograde, feedback, export.
+    """The demo class (course_tools/demo.py) through nbgrader: generate, autograde, feedback, export.
     Returns the course folder and the scores of grades.csv."""
-    from autograder import demo
+    from course_tools import demo
 
     folder = tmp_path_factory.mktemp("demo") / "nbgrader"
     return folder, demo.run(folder)

@@ -19,11 +19,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import course
-from autograder.checks import checks_for
+from course_tools import course
+from autograder.core.checks import checks_for
 
 ASSIGNMENT = "03_sigmoid_loss"
-LIMITS = ["--check-seconds", "4", "--submission-seconds", "90"]  # the instructor's bounds here
+CHECK_SECONDS, SUBMISSION_SECONDS = 4, 90  # the instructor's bounds here
+LIMITS = ["--check-seconds", str(CHECK_SECONDS), "--submission-seconds", str(SUBMISSION_SECONDS)]
 SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n"
 LOSS = ("def mnist_loss(predictions, targets):\n    p = sigmoid(predictions)\n"
         "    return torch.where(targets == 1, 1 - p, p).mean()\n")
@@ -184,11 +185,11 @@ CASES = [
     """), loss=loss(WRONG_LOSS), fails_py=VALUES, says="This is exactly what the loss computed on raw scores"),
     Case("monkeypatches the autograder and rebinds AssertionError", extra=textwrap.dedent("""
         import builtins
-        import autograder.compare, autograder.runner, autograder.diagnosis
-        autograder.compare.expect_tensor = lambda *a, **k: None
-        autograder.compare.expect_values = lambda *a, **k: None
-        autograder.runner.run_check = lambda *a, **k: None
-        autograder.diagnosis.same = lambda *a: True
+        import autograder.core.compare, autograder.isolation.runner, autograder.core.diagnosis
+        autograder.core.compare.expect_tensor = lambda *a, **k: None
+        autograder.core.compare.expect_values = lambda *a, **k: None
+        autograder.isolation.runner.run_check = lambda *a, **k: None
+        autograder.core.diagnosis.same = lambda *a: True
         builtins.AssertionError = type("Fine", (Exception,), {})
     """), loss=loss(WRONG_LOSS), fails_py=VALUES),
     Case("writes over the reference tensors and the autograder's files", extra=textwrap.dedent(f"""
@@ -257,14 +258,14 @@ def grade_check(case: Case, folder: Path) -> Outcome:
     """What `python -m autograder check` grades and exits with (`cli.grade_file`: the same sandbox
     and limits; 2 for a file it cannot read), in this process, from the suite's warm zygote."""
     from autograder.cli import grade_file
-    from autograder.limits import Limits
-    from autograder.submission import SubmissionError
+    from autograder.core.limits import Limits
+    from autograder.core.submission import SubmissionError
     from catalog import shared_zygote
 
     path = _case_file(case, folder)
     start = time.perf_counter()
     try:
-        results = grade_file(ASSIGNMENT, path, Limits(float(LIMITS[1]), float(LIMITS[3])), zygote=shared_zygote())
+        results = grade_file(ASSIGNMENT, path, Limits(CHECK_SECONDS, SUBMISSION_SECONDS), zygote=shared_zygote())
     except SubmissionError as error:
         return Outcome(ALL, 0.0, 10.0, [str(error)], time.perf_counter() - start, 2)
     failed = frozenset(r.id for r in results if not r.passed)
@@ -293,16 +294,16 @@ def grade_nbgrader(cases: list[Case], folder: Path) -> dict[str, Outcome]:
 
     course_folder = course.new_course(folder / "course")
     (course_folder / "nbgrader_config.py").open("a").write(
-        "\nc.SandboxedExecute.check_seconds = 4\nc.SandboxedExecute.submission_seconds = 90\n")
+        f"\nc.SandboxedExecute.check_seconds = {CHECK_SECONDS}\nc.SandboxedExecute.submission_seconds = {SUBMISSION_SECONDS}\n")
     course.generate_release(course_folder)
     for case in cases:
         path = course.notebook_path(course_folder / "submitted" / _slug(case), ASSIGNMENT)
         path.parent.mkdir(parents=True)
         _write_notebook(case, path)
     start = time.perf_counter()
-    log = course.autograde(course_folder, ASSIGNMENT, check=False)
+    log = course.autograde(course_folder, ASSIGNMENT, must_succeed=False)
     seconds = (time.perf_counter() - start) / len(cases)
-    course.generate_feedback(course_folder, ASSIGNMENT, check=False)
+    course.generate_feedback(course_folder, ASSIGNMENT, must_succeed=False)
     outcomes = {}
     for case in cases:
         scores = course.cell_scores(course_folder, _slug(case), ASSIGNMENT)

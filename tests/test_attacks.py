@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import attacks
-from autograder import course, paths
+from course_tools import course
+from autograder.core import paths
 
 NAMES = [a.name for a in attacks.attacks()]
 
@@ -56,7 +57,7 @@ def graded_class(corpus):
 
     folder, entries = corpus
     class_folder = attacks.build_class(folder / "course", entries)
-    course.autograde(class_folder, check=False)
+    course.autograde(class_folder, must_succeed=False)
     by_nbgrader = attacks.class_outcomes(class_folder, entries)
     parallel = twin(class_folder, "parallel")
     done = grade_command(parallel, "--jobs", "2")
@@ -154,7 +155,7 @@ def test_the_nbgrader_log_says_what_the_sandbox_holds(tmp_path):
 def test_every_way_to_call_a_built_in_sigmoid_is_read_from_the_code(code):
     from catalog import shared_zygote
 
-    from autograder.runner import grade_isolated
+    from autograder.isolation.runner import grade_isolated
 
     results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", code)], zygote=shared_zygote())}
     assert results["sigmoid_matches_reference"].passed
@@ -174,7 +175,7 @@ def test_every_way_to_call_a_built_in_sigmoid_is_read_from_the_code(code):
 def test_a_hand_written_sigmoid_in_any_style_keeps_its_point(code):
     from catalog import shared_zygote
 
-    from autograder.runner import grade_isolated
+    from autograder.isolation.runner import grade_isolated
 
     results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", code)], zygote=shared_zygote())}
     assert results["sigmoid_written_by_hand"].passed, results["sigmoid_written_by_hand"].message
@@ -195,7 +196,7 @@ SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n\n"
 def test_an_input_changed_in_place_is_seen_however_it_is_written(code):
     from catalog import shared_zygote
 
-    from autograder.runner import grade_isolated
+    from autograder.isolation.runner import grade_isolated
 
     results = {r.id: r for r in grade_isolated("03_sigmoid_loss", [("answer.py", SIGMOID + code)],
                                                zygote=shared_zygote())}
@@ -216,7 +217,7 @@ def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
     linked.symlink_to(ada)  # a classmate's notebook, handed in as one's own
     leaking = course.submit(folder, "oscar", "01_init", answers).parent / "notes.txt"
     leaking.symlink_to("/etc/passwd")  # a file of the machine, copied into the course by nbgrader
-    log = course.autograde(folder, "01_init", check=False)
+    log = course.autograde(folder, "01_init", must_succeed=False)
     assert "symbolic link" in log
     for student in ("mallory", "oscar"):  # nothing of theirs graded, nothing copied left behind
         assert not (folder / "autograded" / student / "01_init").exists(), student
@@ -308,7 +309,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
     later notebook full marks) reaches nothing; a blank notebook graded after it still gets 0."""
     from distributed import Client, LocalCluster
 
-    from autograder.cluster_tls import security
+    from autograder.class_grading.cluster_tls import security
     from test_class_grading import grade_command
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -327,7 +328,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
                 try:
                     from distributed import Client
                     with Client(where, timeout=3) as client:
-                        client.run(lambda: __import__("autograder.jobs").jobs.__dict__.update(
+                        client.run(lambda: __import__("autograder.class_grading.jobs").jobs.__dict__.update(
                             grade_job=lambda job: None))
                     TAKEN = True
                 except Exception:
@@ -356,7 +357,7 @@ def test_a_plain_scheduler_is_refused(tmp_path):
 
 
 LEAK = '''
-from autograder import confine
+from autograder.isolation import confine
 
 try:
     with open(confine.HIDDEN / "03_sigmoid_loss.pt", "rb") as f:
@@ -402,7 +403,7 @@ def test_an_installed_autograder_lets_the_worker_read_its_environment(tmp_path, 
     """In a student's venv the wheel sits in site-packages beside torch: that folder is no course
     (nothing secret beside the package), so the worker may read it; in a checkout, the
     repository and every folder above it stay unreadable."""
-    from autograder import confine
+    from autograder.isolation import confine
 
     site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
     (site / "autograder").mkdir(parents=True)

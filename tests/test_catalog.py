@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from autograder.assignments import ASSIGNMENTS
-from autograder.checks import known_mistakes
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.checks import known_mistakes
 from catalog import ALTERNATIVES, PAIRS, WRONG, diagnosis_of, grade, misnamed, pair_holds, stubs
 
 ids = lambda entries: [f"{e.assignment}:{e.what}" for e in entries]  # noqa: E731
@@ -67,9 +67,9 @@ def test_in_this_process_and_in_a_sandbox_the_verdicts_are_the_same(entry):
     import importlib
     import inspect
 
-    from autograder.assignments import FUNCTIONS, module_name
-    from autograder.runner import run_checks
-    from autograder.submission import provided_source, run_cell
+    from autograder.core.assignments import FUNCTIONS, module_name
+    from autograder.isolation.runner import run_checks
+    from autograder.core.submission import provided_source, run_cell
 
     solutions = importlib.import_module(f"solutions.{module_name(entry.assignment)}")
     cells = [("solutions.py", "\n\n".join(inspect.getsource(getattr(solutions, f))
@@ -108,7 +108,7 @@ def test_an_unknown_mistake_falls_back_to_the_layered_message():
 
 def test_the_diagnosis_is_in_the_notebook_check_output():
     from autograder import check
-    from autograder.submission import provided_source, run_cell
+    from autograder.core.submission import provided_source, run_cell
 
     entry = next(e for e in WRONG if e.known == "loss_without_sigmoid")
     namespace = {}
@@ -132,8 +132,8 @@ def test_the_diagnosis_is_in_the_command_line_output(tmp_path):
 
 def notebook_of(entry):
     """The notebook a student who writes this entry submits: the solutions, and the entry in its place."""
-    from autograder import course
-    from autograder.assignments import FUNCTIONS
+    from course_tools import course
+    from autograder.core.assignments import FUNCTIONS
 
     defined = {node.name for node in ast.parse(entry.code).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     # in the cell of the last function it defines, so it runs after every reference it replaces
@@ -145,7 +145,7 @@ def notebook_of(entry):
 @pytest.fixture(scope="module")
 def catalog_class(tmp_path_factory):
     """Every catalogue entry submitted as a notebook by a student of its own, graded by nbgrader autograde."""
-    from autograder import course
+    from course_tools import course
 
     folder = course.new_course(tmp_path_factory.mktemp("catalog") / "nbgrader")
     course.generate_release(folder)
@@ -156,7 +156,7 @@ def catalog_class(tmp_path_factory):
 
 
 def test_the_parallel_command_gives_nbgraders_scores_on_the_whole_catalog(catalog_class):
-    from autograder import course
+    from course_tools import course
     from test_class_grading import assert_same_grading, grade_command, twin
 
     folder = twin(catalog_class, "parallel")

@@ -1,6 +1,6 @@
 """The catalogue of checks: every function of the contract is checked, ids name behaviours."""
-from autograder.assignments import ASSIGNMENTS, FUNCTIONS
-from autograder.checks import checks_for
+from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS
+from autograder.core.checks import checks_for
 
 
 def test_every_function_has_public_checks_and_every_assignment_hidden_ones():

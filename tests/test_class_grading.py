@@ -15,10 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import course, demo, jobs
-from autograder.assignments import ASSIGNMENTS
-from autograder.offline_sanitize import CourseNotebook
-from autograder.progress import Progress
+from course_tools import course, demo
+from autograder.class_grading import jobs
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.integration.offline_sanitize import CourseNotebook
+from autograder.class_grading.progress import Progress
 
 
 def grade_command(folder: Path, *args: str) -> subprocess.CompletedProcess:
@@ -89,7 +90,7 @@ def test_without_force_what_is_autograded_already_is_not_graded_again(demo_class
 def test_a_dask_cluster_gives_the_same_scores(demo_class, tmp_path):
     from distributed import LocalCluster
 
-    from autograder.cluster_tls import make_certificates, security
+    from autograder.class_grading.cluster_tls import make_certificates, security
 
     tls = tmp_path / "tls"
     make_certificates(tls)
@@ -104,12 +105,12 @@ def test_a_dask_cluster_gives_the_same_scores(demo_class, tmp_path):
 
 def test_a_submission_the_job_mispredicts_is_graded_by_nbgrader_itself(demo_class, monkeypatch):
     """Safety net: results are used only for the very cells nbgrader sanitized."""
-    from autograder import class_grading
+    from autograder.class_grading import grade as class_grading
 
     folder = twin(demo_class, "mispredicted")
     real = jobs.sanitized_cells
     monkeypatch.setattr(jobs, "sanitized_cells", lambda *a: real(*a)[:-1])  # one cell lost
-    monkeypatch.setattr("autograder.executors.LocalPool.__init__", _in_process_pool)
+    monkeypatch.setattr("autograder.class_grading.executors.LocalPool.__init__", _in_process_pool)
     summary = class_grading.grade_class(folder, "02_predict", jobs=1)
     assert summary.used == 0 and len(summary.regraded) == 5
     assert all("differently" in why for _, _, why in summary.regraded)
@@ -143,7 +144,7 @@ def test_the_command_refuses_a_folder_that_is_not_a_course(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
-    from autograder.cluster_tls import make_certificates
+    from autograder.class_grading.cluster_tls import make_certificates
 
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     make_certificates(tmp_path / "tls")
@@ -174,7 +175,7 @@ def test_a_job_sanitizes_every_submission_as_nbgrader_did(demo_class):
     nbgrader autograde ran, drew's deleted test cells restored included."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    from autograder.submission import notebook_cells
+    from autograder.core.submission import notebook_cells
 
     config = PyFileConfigLoader("nbgrader_config.py", str(demo_class)).load_config()
     database = f"sqlite:///{demo_class / 'gradebook.db'}"

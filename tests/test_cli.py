@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder.paths import SOLUTIONS
+from autograder.core.paths import SOLUTIONS
 
 
 def run(*args):

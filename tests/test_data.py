@@ -6,7 +6,7 @@ import urllib.error
 import pytest
 import torch
 
-from autograder import data
+from autograder.core import data
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from autograder.assignments import ASSIGNMENTS, FUNCTIONS
+from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS
 
 
 def stubs(assignment, raising=lambda i: "NotImplementedError()"):

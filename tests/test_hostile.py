@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 import hostile
-from autograder import course
-from autograder.assignments import ASSIGNMENTS
-from autograder.checks import checks_for
+from course_tools import course
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.checks import checks_for
 
 PACKAGE = Path(hostile.__file__).resolve().parent.parent / "autograder"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="workers become nobody only when the grader runs as root")

@@ -8,9 +8,9 @@ import html
 
 import pytest
 
-from autograder import course, demo
-from autograder.assignments import ASSIGNMENTS
-from autograder.checks import checks_for
+from course_tools import course, demo
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.checks import checks_for
 
 
 @pytest.fixture

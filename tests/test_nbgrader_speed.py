@@ -1,11 +1,11 @@
-"""autograder/nbgrader_speed.py patches two names inside nbgrader. These tests fail when nbgrader
+"""autograder/integration/nbgrader_speed.py patches two names inside nbgrader. These tests fail when nbgrader
 moves either one (the patch would then silently do nothing) or when a patch changes a result."""
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 
-from autograder.nbgrader_speed import _SchemaChecked, faster_nbgrader
+from autograder.integration.nbgrader_speed import _SchemaChecked, faster_nbgrader
 
 
 def test_gradebooks_share_one_engine_per_database_inside_the_block(tmp_path):
@@ -18,7 +18,7 @@ def test_gradebooks_share_one_engine_per_database_inside_the_block(tmp_path):
         with Gradebook(url) as second:
             assert second.engine is first.engine, (
                 "nbgrader.api.Gradebook no longer builds its engine with nbgrader.api.create_engine: "
-                "autograder/nbgrader_speed.py must follow it")
+                "autograder/integration/nbgrader_speed.py must follow it")
             assert [a.name for a in second.assignments] == ["01_init"]
     with Gradebook(url) as after:
         assert after.engine is not second.engine and [a.name for a in after.assignments] == ["01_init"]
@@ -50,7 +50,7 @@ def test_cell_metadata_is_validated_through_the_cached_schema_with_nbgraders_err
 
         assert isinstance(common.jsonschema, _SchemaChecked), (
             "nbgrader's metadata validation no longer calls nbgrader.nbgraderformat.common.jsonschema: "
-            "autograder/nbgrader_speed.py must follow it")
+            "autograder/integration/nbgrader_speed.py must follow it")
         validator = MetadataValidator()
         assert errors(validator.validate_cell, cells) == expected
         assert len(common.jsonschema._validators) == 1  # the schema was checked once, for four cells

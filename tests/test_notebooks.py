@@ -5,9 +5,9 @@ import importlib
 import nbformat
 import pytest
 
-from autograder import course
-from autograder.assignments import ASSIGNMENTS, FUNCTIONS, earlier, module_name
-from autograder.checks import checks_for
+from course_tools import course
+from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, earlier, module_name
+from autograder.core.checks import checks_for
 
 
 def read(folder, assignment):

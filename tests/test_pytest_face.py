@@ -1,4 +1,4 @@
-"""The checks as pytest tests (autograder/pytest_plugin.py): the verdicts and points of
+"""The checks as pytest tests (autograder/integration/pytest_plugin.py): the verdicts and points of
 `python -m autograder check`, one pytest item per check, JUnit properties, the README's CI examples."""
 import json
 import re
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course
+from course_tools import course
 from catalog import ALTERNATIVES, WRONG, stubs
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -124,13 +124,13 @@ def test_in_a_students_copy_hidden_checks_are_not_run_rather_than_passed(tmp_pat
     path = submission(tmp_path, entry)
     public = tmp_path / "refs" / "public"
     public.mkdir(parents=True)
-    from autograder import references
+    from autograder.core import references
 
     (public / "03_sigmoid_loss.pt").write_bytes(references.path("03_sigmoid_loss", "public").read_bytes())
     script = tmp_path / "as_a_student.py"
     script.write_text(textwrap.dedent(f"""
         import sys, pytest
-        from autograder import references
+        from autograder.core import references
         references.REFERENCES = __import__("pathlib").Path({str(tmp_path / 'refs')!r})
         sys.exit(pytest.main(["-p", "no:cacheprovider", "-q", "--submission", {str(path)!r},
                               "--assignment", "03_sigmoid_loss", "-rs"]))

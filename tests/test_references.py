@@ -6,9 +6,9 @@ import zipfile
 import pytest
 import torch
 
-from autograder import references
-from autograder.assignments import ASSIGNMENTS
-from autograder.checks import checks_for
+from autograder.core import references
+from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.checks import checks_for
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -67,21 +67,21 @@ def test_public_references_hold_only_the_public_checks_cases():
 
 
 def test_the_wheel_students_install_has_no_hidden_references_and_no_solutions(tmp_path):
-    from autograder.paths import REPOSITORY as root
+    from autograder.core.paths import REPOSITORY as root
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                     "--no-build-isolation", "--wheel-dir", str(tmp_path), str(root)],
                    check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "autograder/references/public/03_sigmoid_loss.pt" in names
-    assert "autograder/checks/sigmoid_loss.py" in names
+    assert "autograder/core/checks/sigmoid_loss.py" in names
     assert not [n for n in names if "references/hidden" in n or n.startswith("solutions/")]
 
 
 def test_in_a_student_copy_hidden_checks_say_not_run(tmp_path, monkeypatch):
     """Without the hidden references (the wheel), hidden checks cannot pass by accident."""
     from autograder.cli import grade_file
-    from autograder.paths import SOLUTIONS
+    from autograder.core.paths import SOLUTIONS
 
     (tmp_path / "public").mkdir()
     public = references.path("03_sigmoid_loss", "public")

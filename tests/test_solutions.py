@@ -4,8 +4,8 @@ import random
 import pytest
 import torch
 
-from autograder import data
-from autograder.assignments import ASSIGNMENTS
+from autograder.core import data
+from autograder.core.assignments import ASSIGNMENTS
 from autograder.cli import grade_file, solution_submission
 from catalog import shared_zygote
 

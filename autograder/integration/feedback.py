@@ -1,0 +1,62 @@
+"""What a student sees in a notebook: `check` for the public checks, `grade` for test cells."""
+from __future__ import annotations
+
+import contextlib
+
+from autograder.core.assignments import FUNCTIONS
+from autograder.core.checks import find
+from autograder.isolation.runner import Result, run_checks
+
+ASSIGNMENT_OF = {name: a for a, names in FUNCTIONS.items() for name in names}
+
+
+def check(function: str, namespace: dict) -> None:
+    """Run the public checks of `function` on `namespace` (pass globals()) and print the verdict:
+    one line when every public check passes, else the feedback of each failed check."""
+    if function not in ASSIGNMENT_OF:
+        print(f"There is no function {function!r} to check: choose one of {', '.join(ASSIGNMENT_OF)}.")
+        return
+    results = run_checks(ASSIGNMENT_OF[function], namespace, hidden=False, function=function)
+    print(format_verdict(function, results))
+
+
+def format_verdict(function: str, results: list[Result]) -> str:
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        return f"✓ {function} passes its {len(results)} public checks."
+    if len({r.message for r in failed}) == 1:  # one cause (not written yet, not defined): say it once
+        return f"✗ {failed[0].message}"
+    lines = [f"✗ {function} fails {len(failed)} of its {len(results)} public checks:"]
+    lines += [f"- {r.id}: {r.message}" for r in failed]
+    return "\n".join(lines)
+
+
+def grade(check_id: str, namespace: dict) -> float:
+    """For an nbgrader test cell: run one check (public or hidden), print its verdict, and
+    return the points earned.
+
+    Make it the cell's last expression: nbgrader reads that number as the cell's score
+    (partial credit between 0 and the cell's points). The cell never raises, so running a
+    notebook top to bottom goes on past a check that fails.
+    """
+    found = find(check_id)
+    (result,) = run_checks(found.assignment, namespace, ids=(check_id,))
+    print(verdict(result))
+    return result.points
+
+
+def verdict(result: Result) -> str:
+    """What a graded cell prints: '✓ id: 2/2', or '✗ id: 0/2' and the message."""
+    if result.passed:
+        return f"✓ {result.id}: {result.points:g}/{result.max_points:g}"
+    return f"✗ {result.id}: 0/{result.max_points:g}\n{result.message}"
+
+
+@contextlib.contextmanager
+def uses_your_code():
+    """Around a demonstration that calls your functions: if one is not written yet, say so
+    and carry on, so that running the notebook top to bottom never stops there."""
+    try:
+        yield
+    except NotImplementedError:
+        print("(This runs once you have written the functions above.)")

@@ -1,0 +1,133 @@
+"""The checks as pytest tests: grade a submission with pytest, in any CI, with points.
+
+    python -m pytest --submission FILE [--assignment ID] [--junitxml report.xml]
+
+The package registers this plugin (entry point `pytest11`); it does nothing unless
+`--submission` is given. Then pytest collects the submission alone: one item per check
+of the assignment, public and hidden, named by the check's id. The submission is graded
+once, exactly as `python -m autograder check` grades it (the same sandboxed worker, the
+same limits), and each item passes or fails with that verdict; a failure shows the
+check's message, nothing of pytest's traceback. A hidden check that cannot run here (a
+student's copy of the autograder) is skipped, "not run", never passed. Each item records
+`points`, `max_points` and `hidden` (JUnit XML properties, with --junitxml), and the
+summary ends with `score 7/10`. Without --assignment, the assignment is the one whose
+checks the notebook's graded cells name (a release notebook), or the file's name.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("autograder", "grading a submission with the course's checks")
+    group.addoption("--submission", metavar="FILE", help="a .py file or a notebook to grade: one test per check")
+    group.addoption("--assignment", metavar="ID", help="its assignment (default: from the notebook or file name)")
+
+
+def pytest_configure(config) -> None:
+    path = config.getoption("submission", None)
+    if not path:
+        return
+    from autograder.core.assignments import UnknownAssignment, module_name
+    from autograder.core.submission import SubmissionError, read_cells
+
+    path = Path(path)
+    try:
+        cells = read_cells(path)
+        assignment = config.getoption("assignment") or assignment_of(path)
+        module_name(assignment)
+    except (SubmissionError, UnknownAssignment) as error:
+        raise pytest.UsageError(f"autograder: {error}") from None
+    config.args[:] = [str(path)]  # the submission is the only thing to collect
+    config.pluginmanager.register(Grading(path, assignment, cells), "autograder-grading")
+
+
+def assignment_of(path: Path) -> str:
+    """The assignment a release notebook's graded cells belong to, or the one the file is named after."""
+    import json
+
+    from autograder.core.assignments import ASSIGNMENTS
+    from autograder.core.checks import checks_for
+
+    if path.stem in ASSIGNMENTS:
+        return path.stem
+    if path.suffix == ".ipynb":
+        ids = {c.id: a for a in ASSIGNMENTS for c in checks_for(a)}
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in ids:
+                return ids[grade_id]
+    raise pytest.UsageError(f"autograder: {path}: which assignment is it? Say it with --assignment ID")
+
+
+class Grading:
+    """The grading of one submission: done once, on the first check that asks for it."""
+
+    def __init__(self, path: Path, assignment: str, cells: list[tuple[str, str]]):
+        self.path, self.assignment, self.cells = path, assignment, cells
+        self._results: dict | None = None
+        self.earned = self.possible = self.not_run = 0.0
+
+    def result(self, check_id: str):
+        if self._results is None:
+            from autograder.isolation.runner import grade_isolated
+
+            self._results = {r.id: r for r in grade_isolated(self.assignment, self.cells)}
+        return self._results[check_id]
+
+    def pytest_collect_file(self, file_path, parent):
+        if file_path.resolve() == self.path.resolve():
+            return Submission.from_parent(parent, path=file_path, grading=self)
+        return None
+
+    def pytest_unconfigure(self, config) -> None:
+        """The last line: the score, after pytest's own summary."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self._results is not None and reporter is not None:
+            untried = f" ({self.not_run:g} points of hidden checks not run here)" if self.not_run else ""
+            reporter.write_line(f"score {self.earned:g}/{self.possible:g}{untried}")
+
+
+class Submission(pytest.File):
+    def __init__(self, *, grading: Grading, **kwargs):
+        super().__init__(**kwargs)
+        self.grading = grading
+
+    def collect(self):
+        from autograder.core.checks import checks_for
+
+        for check in checks_for(self.grading.assignment):
+            yield CheckItem.from_parent(self, name=check.id, check=check)
+
+
+class CheckFailed(Exception):
+    """A check's verdict: its message is all the student needs to read."""
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+        self.user_properties += [("max_points", check.points), ("hidden", check.hidden)]
+
+    def runtest(self) -> None:
+        grading = self.parent.grading
+        result = grading.result(self.check.id)
+        self.user_properties.append(("points", result.points))
+        if result.hidden and not result.passed and result.message.startswith("not run: hidden checks"):
+            grading.not_run += result.max_points
+            pytest.skip(result.message.splitlines()[0])
+        grading.earned += result.points
+        grading.possible += result.max_points
+        if not result.passed:
+            raise CheckFailed(result.message)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CheckFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.check.id} ({self.check.points:g} point{'s' if self.check.points != 1 else ''})"

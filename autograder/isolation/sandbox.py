@@ -1,0 +1,194 @@
+"""Grading in isolation: the student's code runs in a confined worker, the comparisons here.
+
+A `Sandbox` is one worker (`autograder.isolation.worker`), forked from a warm `Zygote` and confined
+there (`autograder.isolation.confine`), holding one submission. `SandboxStudent` is the checks'
+`StudentSide` for it: every call or probe is a request to the worker, bounded in time,
+carrying only the case's inputs. A worker that runs out of time is killed (SIGKILL: no
+signal handler can stop it; it is PID 1 of its own namespace, so everything it started
+dies too) and, for the next check, forked again; one that dies is reported the same way.
+A function that ran out of time is not run again in that submission: its other checks
+fail at once, so a loop that never ends costs one check's time, not every check's.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from functools import cached_property
+
+from autograder.core import source, transport
+from autograder.core.limits import Deadline, Limits  # noqa: F401  (the grader's bounds, used with a Sandbox)
+from autograder.core.references import Case
+from autograder.core.student_side import Asker, Fatal
+from autograder.core.submission import provided_source
+
+STUDENT_WORK = ("run_cell", "call", "probe")  # requests that run the student's code
+SETUP_SECONDS = 30.0  # for a worker to take its setup (it is forked warm: milliseconds)
+
+
+class SandboxBroken(RuntimeError):
+    """The sandbox itself could not be set up: not the student's doing."""
+
+
+class Sandbox:
+    """One worker for one submission, forked again after a timeout or a crash.
+
+    The submission's cells run one at a time, each within limits.check_seconds: a cell
+    that does not finish (a loop at the top level) or ends the worker is skipped, and
+    the rest still load. `deadline` bounds everything this submission may take.
+    """
+
+    def __init__(self, assignment: str, cells: list[tuple[str, str]], limits: Limits, deadline: Deadline,
+                 zygote):
+        self.assignment, self.cells, self.limits, self.deadline = assignment, cells, limits, deadline
+        self.zygote = zygote  # an autograder.isolation.zygote.Zygote that forks the workers
+        self.process = None  # a zygote.Forked: a .pid and a .wait()
+        self.problems: dict[int, str] = {}  # cell index -> what went wrong in it
+        self.skipped: set[int] = set()  # cells that timed out or ended the worker
+        self.timed_out: dict[str, str] = {}  # function -> why it is not run again
+        self.unloadable: str | None = None  # why the submission's code could not even be loaded
+        self.work_seconds = 0.0  # spent running the student's cells and answering the checks
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def problem(self) -> str | None:
+        return "\n".join(self.problems[i] for i in sorted(self.problems)) or None
+
+    @cached_property
+    def definitions(self) -> dict[str, str]:
+        """What the submission's cells define, read here (`autograder.core.source`), never asked of the worker."""
+        return source.definitions(self.cells)
+
+    def start(self) -> None:
+        """Fork a worker, then run the submission's cells in it (all but the skipped ones)."""
+        from_grader, to_worker = os.pipe()  # (read end, write end)
+        from_worker, to_grader = os.pipe()
+        try:
+            self.process = self.zygote.spawn(from_grader, to_grader, self.limits.memory_bytes, self.assignment)
+        finally:
+            os.close(from_grader)
+            os.close(to_grader)
+        self.write, self.read = to_worker, from_worker
+        try:
+            self._exchange({"assignment": self.assignment, "memory_bytes": self.limits.memory_bytes,
+                            "output_limit": self.limits.output_chars,
+                            "provided": provided_source(self.assignment)},
+                           "the grading process", Deadline.within(SETUP_SECONDS, self.deadline))
+        except Fatal as fatal:
+            raise SandboxBroken(f"the sandbox could not be set up ({fatal.summary})") from None
+        for index, (name, text) in enumerate(self.cells):
+            if index in self.skipped:
+                continue
+            if len(text) > transport.MAX_TEXT:  # the worker would refuse the message: say why instead
+                self.problems[index] = (f"{name} is too long to grade ({len(text)} characters; "
+                                        f"a cell may have at most {transport.MAX_TEXT}). It was skipped.")
+                continue
+            try:
+                reply = self._exchange({"op": "run_cell", "name": name, "source": text}, name,
+                                       Deadline.within(self.limits.check_seconds, self.deadline))
+                if not (reply.keys() == {"ok"} and isinstance(reply["ok"], (str, type(None)))):
+                    self.stop()
+                    raise Fatal(f"{name} broke the grading process: it sent back something that is not an answer",
+                                "Does your code change the autograder or Python itself?")
+                problem = reply["ok"]
+            except Fatal as fatal:
+                self.skipped.add(index)
+                self.problems[index] = f"{fatal.summary}. It was skipped."
+                self.start()  # again, without it
+                return
+            if problem:
+                self.problems[index] = str(problem)[:4000]
+        try:
+            self._exchange({"op": "problem", "text": self.problem}, "your code",
+                           Deadline.within(SETUP_SECONDS, self.deadline))
+        except Fatal as fatal:  # every cell ran, then the worker stopped answering: nothing to grade
+            self.unloadable = f"{fatal.summary} once it was loaded"
+            raise
+
+    def request(self, message: dict, what: str, deadline: Deadline):
+        """Send one request; the worker's reply, or Fatal saying what went wrong."""
+        if self.process is None:  # killed by an earlier check: starting again is not this one's time
+            started = time.monotonic()
+            self.start()
+            deadline = Deadline(min(deadline.at + time.monotonic() - started, self.deadline.at), deadline.seconds)
+        return self._exchange(message, what, deadline)
+
+    def _exchange(self, message: dict, what: str, deadline: Deadline) -> dict:
+        """Send `message` and return the worker's reply; Fatal if it times out, dies or breaks."""
+        sent = time.perf_counter()
+        try:
+            transport.send(self.write, message, deadline.at)
+            reply = transport.receive(self.read, deadline.at)
+        except transport.ChannelTimeout:
+            self.stop()
+            raise Fatal(f"{what} did not finish within {deadline.seconds:g} s",
+                        "Is there a loop that never ends?", timed_out=True) from None
+        except transport.Garbage:
+            self.stop()
+            raise Fatal(f"{what} broke the grading process: it sent back something that is not an answer",
+                        "Does your code change the autograder or Python itself?") from None
+        except (transport.ChannelClosed, OSError):
+            how, out_of_memory = self.stop()
+            if out_of_memory:
+                raise Fatal(f"{what} ran out of memory", "Is something growing without end?") from None
+            raise Fatal(f"{what} ended the grading process ({how})",
+                        "Does it call os._exit, crash Python, or use more memory than allowed?") from None
+        finally:
+            if message.get("op") in STUDENT_WORK:
+                self.work_seconds += time.perf_counter() - sent
+        if not isinstance(reply, dict) or "internal" in reply:
+            self.stop()
+            raise Fatal(f"{what} broke the grading process",
+                        "Does your code change the autograder or Python itself?") from None
+        return reply
+
+    def stop(self) -> tuple[str, bool]:
+        """Kill the worker (and with it, everything it started); say how it ended, and whether
+        it was killed for its memory."""
+        if self.process is None:
+            return "it was not running", False
+        for kill in (os.kill, os.killpg):  # PID 1 of its namespace: all of it goes (else its group)
+            try:
+                kill(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        code = self.process.wait()
+        out_of_memory = self.process.out_of_memory
+        for fd in (self.write, self.read):
+            os.close(fd)
+        self.process = None
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}", out_of_memory
+        return f"exit status {code}", out_of_memory
+
+
+class SandboxStudent(Asker):
+    """The checks' StudentSide, answered by a Sandbox by a deadline."""
+
+    def __init__(self, sandbox: Sandbox, deadline: Deadline, case: Case, function: str, names: tuple[str, ...],
+                 mistake=None, stand_ins: dict[str, str] | None = None):
+        super().__init__(case, function, names, mistake, stand_ins)
+        self.sandbox, self.deadline = sandbox, deadline
+
+    def _answer(self, request: dict, what: str):
+        try:
+            return self.sandbox.request(request, what, self.deadline)
+        except Fatal as fatal:
+            if fatal.timed_out and self.variant is None:
+                self.sandbox.timed_out.setdefault(self.function, fatal.summary)
+            raise
+
+    def _problem(self) -> str | None:
+        return self.sandbox.problem
+
+    def _student_source(self, name: str) -> str | None:
+        return self.sandbox.definitions.get(name)
+
+    def with_mistake(self, mistake) -> "SandboxStudent":
+        return SandboxStudent(self.sandbox, self.deadline, self.case, self.function, self.names, mistake,
+                              self.stand_ins)

@@ -1,0 +1,262 @@
+"""A warm fork server of confined workers: torch, fastai and the data loaded once, not per worker.
+
+Starting Python and importing torch costs seconds before a student's first line runs. A
+`Zygote` pays that once: a process that warms up (`worker.warm_up`) for its
+assignments, finds out what confinement this kernel offers (`confine.probe`), then forks
+a worker on request. Each fork is confined before it reads its first message: its own
+namespaces (it is PID 1 of its own PID namespace, so all it starts dies with it), Landlock,
+limits, no privilege (`autograder.isolation.confine`). The zygote holds nothing secret: no solution,
+no reference; the earlier steps' functions reach a worker as public source code.
+
+Protocol (a SOCK_SEQPACKET socket pair, one message per request):
+  started                          -> b"S" + JSON: what confinement holds (`confine.Plan.report`)
+  b"F" + memory bytes + assignment, with two fds
+                                   -> the pid of a worker reading and writing them (the zygote
+                                      warms up for an assignment it had not, first: once)
+  b"W" + pid                       -> its exit code (as subprocess gives it), and 1 if it was
+                                      killed for using more memory than allowed, else 0
+"""
+from __future__ import annotations
+
+import gc
+import itertools
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+
+from autograder.isolation import confine
+from autograder.core.assignments import ASSIGNMENTS
+
+_INT = struct.Struct(">q")
+START_SECONDS = 300.0  # warming up imports torch and fastai and loads the data: seconds, not minutes
+SETUP_FAILED = 111  # a worker's exit code when its confinement could not be set up
+
+
+def worker_env() -> dict:
+    """The environment of a zygote and its workers: nothing of the grader's but paths and locale."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "FASTAI_HOME",
+                                                          "MNIST_PNG_TGZ", "HOME")}
+    env["PYTHONPATH"] = str(confine.PACKAGE.parent)  # the very autograder the grader runs, wherever it is
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["MPLBACKEND"] = "Agg"
+    env["TMPDIR"] = "/tmp"  # its own tmpfs, once confined
+    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = "1"
+    return env
+
+
+class ZygoteFailed(RuntimeError):
+    """The fork server could not start, or stopped answering."""
+
+
+class Forked:
+    """A worker forked by a zygote, with the two things a Sandbox needs of a process."""
+
+    def __init__(self, zygote: "Zygote", pid: int):
+        self.zygote, self.pid, self.out_of_memory = zygote, pid, False
+
+    def wait(self) -> int:
+        code, self.out_of_memory = self.zygote.wait(self.pid)
+        return code
+
+
+class Zygote:
+    """The grader's end: start the fork server, ask it for workers, collect their exit codes.
+
+    confinement: what holds for every worker it forks (`confine.Plan.report`)."""
+
+    def __init__(self, env: dict | None = None, assignments=ASSIGNMENTS):
+        """Start the fork server; it warms up while the caller goes on (the first `spawn` or
+        `confinement` waits for it)."""
+        env = worker_env() if env is None else env
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.errors = tempfile.TemporaryFile()  # what the zygote says if it fails to start
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.isolation.zygote", str(theirs.fileno()), *assignments],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.errors, start_new_session=True, cwd="/", env=env)
+        theirs.close()
+        self.socket = ours
+        self._confinement: dict | None = None
+
+    @property
+    def confinement(self) -> dict:
+        """What holds for every worker it forks (`confine.Plan.report`), once it has started."""
+        if self._confinement is None:
+            self.socket.settimeout(START_SECONDS)
+            started = self._receive("start", 1 << 20)
+            self._confinement = json.loads(started[1:].decode())
+            self.socket.settimeout(30.0)  # forking and reaping take milliseconds
+        return self._confinement
+
+    def spawn(self, read_fd: int, write_fd: int, memory_bytes: int, assignment: str) -> Forked:
+        """A new worker for `assignment` that reads requests from read_fd and writes replies to
+        write_fd; its processes together may allocate about `memory_bytes` (where cgroups allow it)."""
+        self.confinement  # noqa: B018  (started)
+        self._send(b"F" + _INT.pack(memory_bytes) + assignment.encode(), "fork a worker", [read_fd, write_fd])
+        pid = _INT.unpack(self._receive("fork a worker", _INT.size))[0]
+        if pid <= 0:
+            raise ZygoteFailed("the worker fork server could not set up a confined worker (see its log)")
+        return Forked(self, pid)
+
+    def wait(self, pid: int) -> tuple[int, bool]:
+        """The exit code of worker `pid` once it has ended (negative: the signal that killed it),
+        and whether it was killed for its memory."""
+        self._send(b"W" + _INT.pack(pid), "reap a worker")
+        code, oom = struct.unpack(">qq", self._receive("reap a worker", 2 * _INT.size))
+        return code, bool(oom)
+
+    def close(self) -> None:
+        self.socket.close()  # the zygote reads the end of the socket and exits
+        self.errors.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _send(self, message: bytes, what: str, fds=()) -> None:
+        try:
+            if fds:
+                socket.send_fds(self.socket, [message], list(fds))
+            else:
+                self.socket.sendall(message)
+        except OSError as error:
+            raise ZygoteFailed(f"the worker fork server did not {what}: {error}") from None
+
+    def _receive(self, what: str, size: int) -> bytes:
+        try:
+            data = self.socket.recv(size)
+        except OSError as error:
+            raise ZygoteFailed(f"the worker fork server did not {what}: {error}") from None
+        if not data:
+            self.errors.seek(0)
+            said = self.errors.read().decode(errors="replace").strip().splitlines()[-1:]
+            raise ZygoteFailed(f"the worker fork server did not {what}: it exited "
+                               f"(status {self.process.wait()}) {' '.join(said)}".strip())
+        return data
+
+
+def serve(channel: socket.socket, assignments: list[str]) -> None:
+    """The zygote's end: warm up, find out how to confine, then fork workers and reap them until
+    the grader hangs up."""
+    warm(assignments)
+    plan = confine.probe()
+    confine.become_subreaper()  # a worker whose first parent exits is ours to reap
+    channel.sendall(b"S" + json.dumps(plan.report()).encode())
+    names: dict[int, str] = {}  # worker pid -> its cgroup name
+    counter = itertools.count()
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, 1024, 2)
+        if not message:
+            return
+        if message[:1] == b"F":
+            warm([message[1 + _INT.size:].decode()])
+            name = f"autograder-{os.getpid()}-{next(counter)}"
+            pid = _fork(plan, channel, *fds, _INT.unpack(message[1:1 + _INT.size])[0], name)
+            names[pid] = name
+            channel.sendall(_INT.pack(pid))
+        elif message[:1] == b"W":
+            pid = _INT.unpack(message[1:])[0]
+            try:
+                code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid > 0 else SETUP_FAILED
+            except ChildProcessError:  # reaped already, or never ours
+                code = SETUP_FAILED
+            oom = confine.remove_cgroups(plan, names.pop(pid, ""))
+            channel.sendall(struct.pack(">qq", code, oom))
+
+
+def warm(assignments) -> None:
+    """Warm up for `assignments` (once each): what every fork then finds already done."""
+    from autograder.isolation import worker
+
+    todo = [a for a in assignments if a in ASSIGNMENTS and a not in worker._WARM]
+    if not todo and "" in worker._WARM:
+        return
+    gc.unfreeze()
+    worker.warm_up(todo)
+    if "07_relu_net" in todo:
+        try:
+            worker.exercise_fastai()
+        except Exception:
+            pass  # no data: the checks that need it will say so
+    leaked = [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]
+    if leaked:  # a forked worker must not find a solution already imported
+        raise RuntimeError(f"the zygote imported {leaked}")
+    # What the zygote holds stays shared with its workers only while they do not write to it;
+    # the garbage collector would (its bookkeeping lives in every object): keep it off of them.
+    gc.collect()
+    _release_free_memory()  # fewer pages mapped: each fork copies fewer page tables
+    gc.freeze()
+
+
+def _fork(plan: confine.Plan, channel: socket.socket, read_fd: int, write_fd: int, memory_bytes: int,
+          name: str) -> int:
+    """Fork a confined worker; return its pid once it exists. With namespaces, the first child
+    enters them and forks the worker, PID 1 of its new PID namespace, then exits."""
+    ready_r, ready_w = os.pipe()
+    first = os.fork()
+    if first == 0:
+        code = SETUP_FAILED
+        try:
+            channel.close()
+            os.close(ready_r)
+            os.setsid()
+            _close_all_but(read_fd, write_fd, ready_w)
+            confine.enter_namespaces(plan)
+            pid = os.fork() if plan.namespaces else 0
+            if pid:  # the first child: say who the worker is, and leave it to the zygote
+                os.write(ready_w, _INT.pack(pid))
+                code = 0
+            else:  # the worker
+                if not plan.namespaces:
+                    os.write(ready_w, _INT.pack(os.getpid()))
+                os.close(ready_w)
+                confine.confine(plan, memory_bytes, name)
+                code = SETUP_FAILED + 1  # from here on, any ending is the student's code's
+                from autograder.isolation import worker
+
+                worker.main(read_fd, write_fd)
+                code = 0
+        except BaseException as error:
+            if code == SETUP_FAILED:
+                os.write(2, f"autograder worker setup: {type(error).__name__}: {error}\n".encode())
+                code = SETUP_FAILED
+            else:
+                code = 1
+        finally:
+            os._exit(code)  # never return into the zygote's loop
+    for fd in (read_fd, write_fd, ready_w):
+        os.close(fd)
+    said = os.read(ready_r, _INT.size)
+    os.close(ready_r)
+    if plan.namespaces:
+        os.waitpid(first, 0)  # the first child has done its part
+    if len(said) != _INT.size:  # no worker: it failed before there was one
+        if not plan.namespaces:
+            os.waitpid(first, 0)
+        return 0
+    return _INT.unpack(said)[0]
+
+
+def _release_free_memory() -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to release this way
+        pass
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every inherited descriptor but the standard ones and `keep`."""
+    keep = sorted({0, 1, 2, *keep})
+    for low, high in zip(keep, keep[1:] + [65536]):
+        os.closerange(low + 1, high)
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2:])
