@@ -3,7 +3,7 @@
 .venv, installs the project into it, then runs the task inside it.
 
     python3.11 tasks.py demo         the main job: build the references, grade the solutions
-    python3.11 tasks.py test         the test suite
+    python3.11 tasks.py test         the test suite, in parallel (add -n 0 for one process)
     python3.11 tasks.py references   rebuild the reference tensors from solutions/
     python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
     python3.11 tasks.py mistakes     the report on the catalogue of student mistakes
@@ -27,7 +27,7 @@ STAMP = VENV / ".installed"  # holds a hash of pyproject.toml: reinstall when it
 
 TASKS = {
     "demo": ["-m", "autograder", "demo"],
-    "test": ["-m", "pytest"],
+    "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadgroup"],
     "references": ["-m", "autograder", "references"],
     "release": ["-m", "autograder", "release"],
     "mistakes": ["tests/catalog.py"],

@@ -32,8 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 # check, while the honest checks (a few training epochs at most) take a few seconds.
 CHECK_SECONDS, SUBMISSION_SECONDS = 12, 120
 LIMITS = ["--check-seconds", str(CHECK_SECONDS), "--submission-seconds", str(SUBMISSION_SECONDS)]
-SURVIVOR = "ag-survivor"  # the name an escaping process gives itself (/proc/PID/comm)
-FILL = "ag-fill"  # the file an attack tries to leave in the machine's /dev/shm and /var/tmp
+# Both carry this process's id: a run of the attacks (as root, or as nobody beside it in a
+# parallel suite) looks only for what its own attacks left.
+SURVIVOR = f"ag-surv-{os.getpid() % 10**6}"  # the name an escaping process gives itself (/proc/PID/comm)
+FILL = f"ag-fill-{os.getpid()}"  # the file an attack tries to leave in the machine's /dev/shm and /var/tmp
 HONEST = ("ada", "bea")  # classmates graded with the attackers
 
 

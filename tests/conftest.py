@@ -52,3 +52,17 @@ def demo_class(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("demo") / "nbgrader"
     return folder, demo.run(folder)
+
+
+# `python3.11 tasks.py test` runs the suite in parallel (pytest-xdist, --dist loadgroup). Each
+# file runs whole in one process, so a module's costly fixture (a class graded by nbgrader) is
+# built once; the two files that read the graded demo class share one process, and one grading
+# of it. The run of every attack as nobody, the longest test, starts first.
+SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class"}
+FIRST = "test_attacks_as_nobody.py"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(SHARE_A_PROCESS.get(item.path.name, item.path.name)))
+    items.sort(key=lambda item: item.path.name != FIRST)  # stable: the rest keep their order
