@@ -27,7 +27,8 @@ STAMP = VENV / ".installed"  # holds a hash of pyproject.toml: reinstall when it
 
 TASKS = {
     "demo": ["-m", "autograder", "demo"],
-    "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadgroup"],
+    "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadgroup",
+             "--no-loadscope-reorder"],
     "references": ["-m", "autograder", "references"],
     "release": ["-m", "autograder", "release"],
     "mistakes": ["tests/catalog.py"],

@@ -57,12 +57,19 @@ def demo_class(tmp_path_factory):
 # `python3.11 tasks.py test` runs the suite in parallel (pytest-xdist, --dist loadgroup). Each
 # file runs whole in one process, so a module's costly fixture (a class graded by nbgrader) is
 # built once; the two files that read the graded demo class share one process, and one grading
-# of it. The run of every attack as nobody, the longest test, starts first.
+# of it. The files start longest first (tasks.py keeps this order: --no-loadscope-reorder), so
+# the run of every attack as nobody goes on beside the root run of the attacks, not after it.
 SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class"}
-FIRST = "test_attacks_as_nobody.py"
+LONGEST_FIRST = ("test_attacks_as_nobody.py", "test_attacks.py", "test_class_grading.py", "test_nbgrader.py",
+                 "test_catalog.py", "test_hostile.py", "test_pytest_face.py", "test_notebooks.py")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "xdist_group(name): the tests of one group run in one process")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         item.add_marker(pytest.mark.xdist_group(SHARE_A_PROCESS.get(item.path.name, item.path.name)))
-    items.sort(key=lambda item: item.path.name != FIRST)  # stable: the rest keep their order
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_tools import course
+from autograder.core import compare  # a file of the autograder a submission tries to write over
 from autograder.core.checks import checks_for
 
 ASSIGNMENT = "03_sigmoid_loss"
@@ -194,7 +195,7 @@ CASES = [
     """), loss=loss(WRONG_LOSS), fails_py=VALUES),
     Case("writes over the reference tensors and the autograder's files", extra=textwrap.dedent(f"""
         for path in ({str(REFS / "public" / "03_sigmoid_loss.pt")!r}, {str(REFS / "hidden" / "03_sigmoid_loss.pt")!r},
-                     {str(REFS.parent / "compare.py")!r}):
+                     {compare.__file__!r}):
             try:
                 with open(path, "wb") as f:
                     f.write(b"gone")

@@ -279,6 +279,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
     from distributed import Client, LocalCluster
 
     from autograder.class_grading.cluster_tls import security
+    from autograder.class_grading.jobs import grade_job  # what the attack would replace on the cluster
     from test_class_grading import grade_command
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -297,7 +298,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
                 try:
                     from distributed import Client
                     with Client(where, timeout=3) as client:
-                        client.run(lambda: __import__("autograder.class_grading.jobs").jobs.__dict__.update(
+                        client.run(lambda: __import__("importlib").import_module({grade_job.__module__!r}).__dict__.update(
                             grade_job=lambda job: None))
                     TAKEN = True
                 except Exception:
