@@ -21,6 +21,9 @@ def _nobody_can_run_python() -> bool:
 def test_every_attack_holds_for_an_unprivileged_grader():
     if shutil.which("setpriv") is None or not _nobody_can_run_python():
         pytest.skip("Python is not reachable by an unprivileged user here (.ci/run makes it so)")
+    from autograder.core import data
+
+    data.load()  # unpacked and cached by root first, where nobody may read but not write
     tmp_path = Path(tempfile.mkdtemp(prefix="attacks-as-nobody-"))  # not under root's pytest folder
     home = tmp_path / "home"
     home.mkdir()

@@ -63,18 +63,19 @@ def home(tmp_path, monkeypatch):
     fastai.data.external.fastai_cfg.cache_clear()
 
 
-def _fake_archive(path):
-    """A tiny mnist_png.tgz with one black image per folder."""
+def _fake_archive(path, copies: int = 1):
+    """A tiny mnist_png.tgz with `copies` black images per folder (1.png, 2.png, ...)."""
     from PIL import Image
 
+    png = io.BytesIO()
+    Image.new("L", (28, 28)).save(png, format="PNG")
     with tarfile.open(path, "w:gz") as tar:
         for split in ("training", "testing"):
             for digit in (2, 9):
-                png = io.BytesIO()
-                Image.new("L", (28, 28)).save(png, format="PNG")
-                info = tarfile.TarInfo(f"mnist_png/{split}/{digit}/1.png")
-                info.size = len(png.getvalue())
-                tar.addfile(info, io.BytesIO(png.getvalue()))
+                for n in range(1, copies + 1):
+                    info = tarfile.TarInfo(f"mnist_png/{split}/{digit}/{n}.png")
+                    info.size = len(png.getvalue())
+                    tar.addfile(info, io.BytesIO(png.getvalue()))
 
 
 def test_an_archive_named_by_MNIST_PNG_TGZ_is_extracted_where_untar_data_looks(home, tmp_path, monkeypatch):
@@ -85,6 +86,32 @@ def test_an_archive_named_by_MNIST_PNG_TGZ_is_extracted_where_untar_data_looks(h
     assert (folder / "training" / "9" / "1.png").is_file()
     small = data.load()
     assert small.train_x.shape == (2, 784) and small.train_y.view(-1).tolist() == [1.0, 0.0]
+
+
+def test_processes_that_unpack_the_archive_at_once_all_get_the_data(tmp_path):
+    """A pool's zygotes (or the parallel suite) may all find the data missing and unpack it at once:
+    each unpacks its own copy, one lands, none fails, nothing half-made stays."""
+    import threading
+
+    archive = tmp_path / "mnist_png.tgz"
+    _fake_archive(archive, copies=300)
+    folder, start, failures = tmp_path / "data", threading.Barrier(4), []
+
+    def unpack():
+        start.wait()
+        try:
+            data._extract(archive, folder)
+        except Exception as error:  # noqa: BLE001 - what the test is about
+            failures.append(error)
+
+    threads = [threading.Thread(target=unpack) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(p.name for p in folder.iterdir()) == ["mnist_png"]
+    assert len(list((folder / "mnist_png" / "training" / "2").iterdir())) == 300
 
 
 def test_without_data_or_network_the_message_says_both_fixes(home, monkeypatch):

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,14 +70,22 @@ def mnist_folder() -> Path:
 
 
 def _extract(archive: Path, data_folder: Path) -> None:
+    """Unpack the archive beside its final place, then move it there in one rename. Processes
+    that start at once (a pool's zygotes, parallel tests) each unpack their own copy; the first
+    rename wins and the others drop theirs."""
     if not archive.is_file():
         raise DataUnavailable(f"MNIST_PNG_TGZ names {archive}, which is not a file.")
     data_folder.mkdir(parents=True, exist_ok=True)
-    partial = data_folder / "mnist_png.partial"
-    with tarfile.open(archive) as tar:
-        tar.extractall(partial, filter="data")
-    (partial / "mnist_png").rename(data_folder / "mnist_png")
-    partial.rmdir()
+    partial = Path(tempfile.mkdtemp(prefix="mnist_png.partial-", dir=data_folder))
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(partial, filter="data")
+        (partial / "mnist_png").rename(data_folder / "mnist_png")
+    except OSError:
+        if not (data_folder / "mnist_png").is_dir():
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def load() -> Mnist2v9:
@@ -107,9 +117,9 @@ def _write_cache(folder: Path, cache: Path) -> None:
             labels.append(torch.full((len(digit_images), 1), label, dtype=torch.uint8))
         stacked[f"{name}_x"] = torch.cat(images).view(-1, 28 * 28)
         stacked[f"{name}_y"] = torch.cat(labels)
-    partial = cache.with_suffix(".partial")
+    partial = cache.with_suffix(f".partial-{os.getpid()}")  # one per process: two may write at once
     torch.save(stacked, partial)
-    partial.replace(cache)  # atomic: a crash never leaves half a cache
+    partial.replace(cache)  # atomic: a crash, or a second writer, never leaves half a cache
 
 
 def _read_pngs(folder: Path) -> torch.Tensor:
