@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownAssignment, SubmissionError, TlsError) as error:
         return _bad_input(args, str(error))
     except Exception as error:  # never a traceback: one line, and the JSON the caller waits for
+        if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "course_tools":
+            return _bad_input(args, f"`{args.command}` is a maintainer's command: it needs a clone of the course "
+                                    "(its course_tools/, source/ and solutions/), not the installed autograder")
         return _bad_input(args, f"internal error ({type(error).__name__}: {error}); please report it")
 
 

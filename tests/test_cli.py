@@ -100,3 +100,16 @@ def test_bad_input_to_the_command_is_one_line_and_exit_2(tmp_path, monkeypatch, 
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and says in done.stderr
+
+
+@pytest.mark.parametrize("command", [["release"], ["run-notebooks", "source"], ["demo"]])
+def test_a_maintainers_command_without_the_course_tools_says_what_it_needs(command, monkeypatch, capsys):
+    """In a student's installed wheel there is no course_tools/: one line saying so, not an internal error."""
+    import sys
+
+    from autograder import cli
+
+    monkeypatch.setitem(sys.modules, "course_tools", None)  # importing it now fails as in the wheel
+    assert cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert f"`{command[0]}` is a maintainer's command" in err and "internal error" not in err, err

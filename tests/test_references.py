@@ -75,7 +75,9 @@ def test_the_wheel_students_install_has_no_hidden_references_and_no_solutions(tm
     names = zipfile.ZipFile(wheel).namelist()
     assert "autograder/references/public/03_sigmoid_loss.pt" in names
     assert "autograder/core/checks/sigmoid_loss.py" in names
-    assert not [n for n in names if "references/hidden" in n or n.startswith("solutions/")]
+    assert not [n for n in names if "references/hidden" in n or n.startswith(("solutions/", "course_tools/"))]
+    for layer in ("core", "isolation", "integration", "class_grading"):
+        assert f"autograder/{layer}/__init__.py" in names, layer
 
 
 def test_in_a_student_copy_hidden_checks_say_not_run(tmp_path, monkeypatch):
