@@ -1,5 +1,6 @@
 """The attacks of tests/attacks.py hold: through `check`, `nbgrader autograde` and `grade`, as
-root and as an unprivileged user; honest classmates keep their marks; nothing outlives grading."""
+root and (all but the nbgrader path) as an unprivileged user; honest classmates keep their marks;
+nothing outlives grading."""
 import json
 import os
 import shutil
@@ -50,18 +51,31 @@ def corpus(tmp_path_factory, listener):
 
 
 @pytest.fixture(scope="module")
-def graded_class(corpus):
-    """The class (every attack a student, beside ada and bea) graded by nbgrader autograde, then a
-    copy of it graded by `python -m autograder grade --jobs 2`."""
+def attack_class(corpus):
+    """The class (every attack a student, beside ada and bea), submitted and not graded yet."""
+    folder, entries = corpus
+    return attacks.build_class(folder / "course", entries)
+
+
+PATHS = ("through-nbgrader", "through-the-command")  # nbgrader autograde; `python -m autograder grade`
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def graded(request, corpus, attack_class):
+    """(course folder, {attack: Outcome}) once the class is graded by one path: nbgrader autograde, or
+    a copy of the class graded by `python -m autograder grade --jobs 2`. The unprivileged run of the
+    attacks (test_attacks_as_nobody.py) leaves out the nbgrader path (`-k "not through-nbgrader"`):
+    the worker it reaches is the one the command reaches, and the privilege changes the worker, not
+    the path."""
     from test_class_grading import grade_command, twin
 
-    folder, entries = corpus
-    class_folder = attacks.build_class(folder / "course", entries)
-    course.autograde(class_folder, must_succeed=False)
-    by_nbgrader = attacks.class_outcomes(class_folder, entries)
-    parallel = twin(class_folder, "parallel")
-    done = grade_command(parallel, "--jobs", "2")
-    return class_folder, by_nbgrader, parallel, attacks.class_outcomes(parallel, entries), done
+    if request.param == "through-nbgrader":
+        course.autograde(attack_class, must_succeed=False)
+        return attack_class, attacks.class_outcomes(attack_class, corpus[1])
+    copy = twin(attack_class, "parallel")
+    done = grade_command(copy, "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return copy, attacks.class_outcomes(copy, corpus[1])
 
 
 def entry(corpus, name):
@@ -76,40 +90,31 @@ def test_the_check_holds(corpus, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_nbgrader_autograde_holds(corpus, graded_class, name):
-    outcome = graded_class[1][name]
+def test_the_graded_class_holds(corpus, graded, name):
+    outcome = graded[1][name]
     assert attacks.holds(entry(corpus, name), outcome), (outcome.failed, outcome.messages)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_the_class_command_holds(corpus, graded_class, name):
-    outcome = graded_class[3][name]
-    assert attacks.holds(entry(corpus, name), outcome), (outcome.failed, outcome.messages)
+def test_honest_classmates_keep_full_marks(corpus, graded):
+    scores = course.gradebook_scores(graded[0])
+    honest = {k: v for k, v in scores.items() if k[0] in attacks.HONEST}
+    assert honest and all(v > 0 for v in honest.values()), honest
+    for student in attacks.HONEST:
+        for assignment in {a.assignment for a in corpus[1]}:
+            total = sum(v for (s, a, _), v in scores.items() if s == student and a == assignment)
+            assert total == 10, (student, assignment, total)
 
 
-def test_honest_classmates_keep_full_marks(corpus, graded_class):
-    class_folder, _, parallel, _, done = graded_class
-    assert done.returncode == 0, done.stdout + done.stderr
-    for folder in (class_folder, parallel):
-        scores = course.gradebook_scores(folder)
-        honest = {k: v for k, v in scores.items() if k[0] in attacks.HONEST}
-        assert honest and all(v > 0 for v in honest.values()), honest
-        for student in attacks.HONEST:
-            for assignment in {a.assignment for a in corpus[1]}:
-                total = sum(v for (s, a, _), v in scores.items() if s == student and a == assignment)
-                assert total == 10, (folder.name, student, assignment, total)
-
-
-def test_no_process_outlives_grading(graded_class):
+def test_no_process_outlives_grading(graded):
     assert attacks.survivors() == []
 
 
-def test_nothing_is_left_in_the_machines_temporary_folders(graded_class):
+def test_nothing_is_left_in_the_machines_temporary_folders(graded):
     for folder in ("/dev/shm", "/var/tmp", "/tmp"):
         assert not (Path(folder) / attacks.FILL).exists(), folder
 
 
-def test_nothing_reached_the_network(graded_class, listener):
+def test_nothing_reached_the_network(graded, listener):
     assert listener[1] == []
 
 

@@ -1,6 +1,9 @@
-"""Every attack of tests/test_attacks.py again, graded by a user who is not root (nobody): the
-sandbox needs no privilege. Its own file, so that a parallel run of the suite (pytest-xdist)
-grades it in one process while the root run of the attacks goes on in the other."""
+"""The attacks of tests/test_attacks.py again, graded by a user who is not root (nobody): the
+sandbox needs no privilege. Every attack goes through `check` and the class command; the nbgrader
+path is left out (`-k "not through-nbgrader"`): it forks the same worker the command forks, and
+what the privilege changes is that worker, not the way to it. Its own file, so that a parallel
+run of the suite (pytest-xdist) grades it in one process while the root run of the attacks goes on
+in the other."""
 import os
 import shutil
 import subprocess
@@ -9,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+import attacks
 
 
 def _nobody_can_run_python() -> bool:
@@ -34,9 +39,13 @@ def test_every_attack_holds_for_an_unprivileged_grader():
     env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
     tests = Path(__file__).resolve().parent
     done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                           "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", f"--basetemp={tmp_path / 'run'}",
+                           "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           f"--basetemp={tmp_path / 'run'}", "-k", "not through-nbgrader",
                            str(tests / "test_attacks.py")],
                           capture_output=True, text=True, cwd=tests.parent, env=env, timeout=3000)
     shutil.rmtree(tmp_path, ignore_errors=True)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and " failed" not in done.stdout
+    for path in ("check_holds[", "graded_class_holds[through-the-command-"):  # the -k kept both paths
+        assert sum(line.startswith(f"PASSED tests/test_attacks.py::test_the_{path}") for line in
+                   done.stdout.splitlines()) == len(attacks.attacks()), path
