@@ -5,9 +5,12 @@ import torch
 def sigmoid(x):
     """1 / (1 + e^(-x)) element-wise: squashes any number into (0, 1).
 
-    x: a tensor of any shape. Returns a tensor of the same shape.
+    x: a tensor of any shape. Returns a tensor of the same shape. x is clamped to [-30, 30]
+    first: below about -88, e^(-x) overflows float32 to inf, and although 1 / (1 + inf) is the
+    right value (0), its gradient is inf / inf = nan. Beyond ±30 the sigmoid is 0 or 1 to
+    thirteen decimal places, so the clamp changes nothing else.
     """
-    return 1 / (1 + torch.exp(-x))
+    return 1 / (1 + torch.exp(-x.clamp(-30, 30)))
 
 
 def mnist_loss(predictions, targets):

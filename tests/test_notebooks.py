@@ -40,6 +40,9 @@ def test_source_notebook_layout(assignment):
         (cell,) = [c for c, m in cells if m["grade_id"] == check.id]
         hidden = "### BEGIN HIDDEN TESTS" in cell.source
         assert hidden == check.hidden and f'grade("{check.id}", globals())' in cell.source
+    for cell in notebook.cells:  # grading runs only the student's cells: every other code cell says why not
+        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
+            assert cell.metadata.get("tags") in (["demo"], ["check"]), cell.source[:80]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -46,7 +46,7 @@ def cases(g: torch.Generator) -> dict:
 def _(student, case):
     expect_tensor(student.call("simple_net", **case.inputs), case.expected["scores"], atol=1e-4,
                   hint="relu(xb @ w1 + b1) @ w2 + b2, where relu keeps positives and turns "
-                       "negatives into 0 (res.max(tensor(0.0))).")
+                       "negatives into 0 (x.clamp(min=0), or F.relu(x)).")
 
 
 @check("simple_net_is_differentiable", function="simple_net", points=1, hidden=True, case="simple_net_grad")
