@@ -4,7 +4,8 @@ from fastai.learner import Learner
 from fastai.optimizer import SGD
 from torch import nn
 
-from solutions.epoch_loop import batch_accuracy
+from solutions.epoch_loop import batch_accuracy, train_model
+from solutions.init import init_params
 from solutions.sigmoid_loss import mnist_loss
 
 
@@ -16,6 +17,19 @@ def simple_net(xb, w1, b1, w2, b2):
     hidden = xb @ w1 + b1
     hidden = hidden.max(torch.tensor(0.0))
     return hidden @ w2 + b2
+
+
+def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+    """simple_net trained from a random start by the loop of step 6; returns [w1, b1, w2, b2].
+
+    dl, valid_dl: iterables of (xb, yb) batches, xb (N, 784) and yb (N, 1). The parameters,
+    of shapes (784, n_hidden), (n_hidden,), (n_hidden, 1) and (1,), are drawn by init_params
+    with std=0.1 (each unit its own random start), then trained `epochs` epochs at `lr`.
+    """
+    params = [init_params((784, n_hidden), std=0.1), init_params(n_hidden, std=0.1),
+              init_params((n_hidden, 1), std=0.1), init_params(1, std=0.1)]
+    train_model(lambda xb: simple_net(xb, *params), lr, params, dl, valid_dl, epochs)
+    return params
 
 
 def make_simple_net(n_hidden=30):

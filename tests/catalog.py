@@ -391,6 +391,32 @@ WRONG = [
             relu = lambda t: t.clamp(min=0)
             return relu(relu(xb @ w1 + b1) @ w2 + b2)
     """),
+    wrong("07_relu_net", "first_layer_transposed", "w1 as (n_hidden, 784), like nn.Linear's weight", """
+        def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+            w1 = init_params((n_hidden, 28 * 28), std=0.1)
+            b1 = init_params(n_hidden, std=0.1)
+            w2 = init_params((n_hidden, 1), std=0.1)
+            b2 = init_params(1, std=0.1)
+            params = [w1, b1, w2, b2]
+            train_model(lambda x: simple_net(x, w1, b1, w2, b2), lr, params, dl, valid_dl, epochs)
+            return params
+    """),
+    wrong("07_relu_net", "equal_start", "zeros everywhere", """
+        def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+            shapes = [(784, n_hidden), (n_hidden,), (n_hidden, 1), (1,)]
+            params = [torch.zeros(shape, requires_grad=True) for shape in shapes]
+            model = lambda xb: simple_net(xb, *params)
+            train_model(model, lr, params, dl, valid_dl, epochs)
+            return params
+    """),
+    wrong("07_relu_net", "hidden_bias_as_a_column", "a column for each bias", """
+        def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+            w1, b1 = init_params((784, n_hidden), 0.1), init_params((n_hidden, 1), 0.1)
+            w2, b2 = init_params((n_hidden, 1), 0.1), init_params((1, 1), 0.1)
+            for epoch in range(epochs):
+                train_epoch(lambda xb: simple_net(xb, w1, b1, w2, b2), lr, [w1, b1, w2, b2], dl)
+            return [w1, b1, w2, b2]
+    """),
     wrong("07_relu_net", "hidden_size_ignored", "a wrong hidden size", """
         def make_simple_net(n_hidden=30):
             return nn.Sequential(nn.Linear(28 * 28, 30), nn.ReLU(), nn.Linear(30, 1))
@@ -576,6 +602,30 @@ ALTERNATIVES = [
     right("07_relu_net", "clamp(min=0)", """
         def simple_net(xb, w1, b1, w2, b2):
             return (xb @ w1 + b1).clamp(min=0) @ w2 + b2
+    """),
+    right("07_relu_net", "train_epoch in a loop, a tuple, randn by hand", """
+        def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+            w1 = (torch.randn(784, n_hidden) * 0.1).requires_grad_()
+            b1 = (torch.randn(n_hidden) * 0.1).requires_grad_()
+            w2 = (torch.randn(n_hidden, 1) * 0.1).requires_grad_()
+            b2 = (torch.randn(1) * 0.1).requires_grad_()
+            net = lambda xb: simple_net(xb, w1, b1, w2, b2)
+            for _ in range(epochs):
+                train_epoch(net, lr, (w1, b1, w2, b2), dl)
+                print("accuracy", validate_epoch(net, valid_dl))
+            return w1, b1, w2, b2
+    """),
+    right("07_relu_net", "shapes in a dict, PyTorch's initialiser", """
+        def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+            shapes = {"w1": (784, n_hidden), "b1": (n_hidden,), "w2": (n_hidden, 1), "b2": (1,)}
+            params = {}
+            for name, shape in shapes.items():
+                params[name] = nn.init.normal_(torch.empty(shape), std=0.1).requires_grad_()
+            p = list(params.values())
+            def model(xb):
+                return simple_net(xb, *p)
+            accuracies = train_model(model, lr, p, dl, valid_dl, epochs, patience=None)
+            return p
     """),
     right("07_relu_net", "a named Sequential", """
         from collections import OrderedDict

@@ -12,7 +12,7 @@ FUNCTIONS = {
     "04_calc_grad": ("calc_grad",),
     "05_step": ("step", "BasicOptim"),
     "06_epoch_loop": ("train_epoch", "batch_accuracy", "validate_epoch", "train_model"),
-    "07_relu_net": ("simple_net", "make_simple_net", "make_learner"),
+    "07_relu_net": ("simple_net", "train_simple_net", "make_simple_net", "make_learner"),
 }
 ASSIGNMENTS = tuple(FUNCTIONS)
 

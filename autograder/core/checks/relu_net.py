@@ -1,15 +1,22 @@
-"""Checks of 07_relu_net: simple_net, make_simple_net(n_hidden=30), make_learner(dls, model)."""
+"""Checks of 07_relu_net: simple_net, train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0),
+make_simple_net(n_hidden=30), make_learner(dls, model)."""
 import contextlib
 
 import torch
 from torch import nn
 
-from autograder.core.checks import check, known
+from autograder.core.checks import check, known, stands_in
 from autograder.core.compare import expect_answer, expect_grad, expect_shape, expect_tensor, expect_values, fail
 from autograder.core.snapshot import TensorInfo, Value, snapshot, tensor_info
 
 FIT_EPOCHS, FIT_LR, FIT_TARGET = 5, 1.0, 0.98  # the notebook trains 40 epochs at 0.1: same accuracy, 8x the time
+TRAIN_EPOCHS, TRAIN_LR, TRAIN_TARGET = 3, 1.0, 0.97  # 0.983 from std 0.1; 0.957 from std 1.0
 OPTIONAL_BOOL = (bool, type(None))
+
+# train_simple_net is graded with the course's simple_net in place of the student's: a broken
+# simple_net costs only the points of simple_net's own checks.
+stands_in("simple_net", "def simple_net(xb, w1, b1, w2, b2):\n    return (xb @ w1 + b1).clamp(min=0) @ w2 + b2",
+          module=__name__)
 
 
 def cases(g: torch.Generator) -> dict:
@@ -28,6 +35,13 @@ def cases(g: torch.Generator) -> dict:
         out.sum().backward()
         return {"inputs": inputs, "expected": {"scores": out.detach(), "w1_grad": w1.grad}}
 
+    def tiny(epochs):
+        """Four random images and targets, for the form of what train_simple_net returns."""
+        hidden = int(torch.randint(5, 13, (), generator=g))
+        return {"inputs": {"xb": torch.rand(4, 784, generator=g), "yb": (torch.rand(4, 1, generator=g) > 0.5).float(),
+                           "n_hidden": hidden, "epochs": epochs, "lr": 0.1,
+                           "seed": int(torch.randint(0, 2**31, (), generator=g))}, "expected": {}}
+
     preds = torch.randn(32, 1, generator=g) * 2
     yb = (torch.rand(32, 1, generator=g) > 0.5).float()
     return {
@@ -39,6 +53,10 @@ def cases(g: torch.Generator) -> dict:
         "learner": {"inputs": {"preds": preds, "yb": yb},
                     "expected": {"loss": mnist_loss(preds, yb), "metric": batch_accuracy(preds, yb)}},
         "fit": {"inputs": {"seed": int(torch.randint(0, 2**31, (), generator=g))}, "expected": {}},
+        "train_tiny": tiny(epochs=1),
+        "train_start": tiny(epochs=0),
+        "train_mnist": {"inputs": {"xb": None, "yb": None, "n_hidden": 30, "epochs": TRAIN_EPOCHS, "lr": TRAIN_LR,
+                                   "seed": int(torch.randint(0, 2**31, (), generator=g))}, "expected": {}},
     }
 
 
@@ -92,7 +110,7 @@ def _expect_network(student, case):
                   atol=1e-4, hint="Put nn.ReLU() between the two linear layers.")
 
 
-@check("make_simple_net_is_linear_relu_linear", function="make_simple_net", points=2, case="forward")
+@check("make_simple_net_is_linear_relu_linear", function="make_simple_net", points=1, case="forward")
 def _(student, case):
     _expect_network(student, case)
 
@@ -100,6 +118,82 @@ def _(student, case):
 @check("make_simple_net_uses_n_hidden", function="make_simple_net", points=1, hidden=True, case="forward_n_hidden")
 def _(student, case):
     _expect_network(student, case)
+
+
+def _probe_train(student, inputs):
+    """What train_simple_net returns, trained on the case's four images, or on the 2s and 9s."""
+    from autograder.core import data
+
+    torch.manual_seed(inputs["seed"])
+    if inputs["xb"] is None:
+        mnist = data.load()
+        dl = data.batches(mnist.train_x, mnist.train_y, bs=256, seed=0)
+        valid_dl = data.batches(mnist.valid_x, mnist.valid_y, bs=256)
+    else:
+        dl = valid_dl = [(inputs["xb"].clone(), inputs["yb"].clone())]
+    with student.blame("train_simple_net"):
+        return snapshot(student.run("train_simple_net", dl, valid_dl, inputs["n_hidden"], inputs["epochs"],
+                                    inputs["lr"]))
+
+
+def _parameters(student, case) -> list[torch.Tensor]:
+    """The four tensors train_simple_net returned, each of its shape, finite: else a Mismatch."""
+    got = expect_answer("train_simple_net", student.probe(_probe_train), Value)
+    inputs = case.inputs
+    hidden = inputs["n_hidden"]
+    what = (f"train_simple_net(dl, valid_dl, n_hidden={hidden}, epochs={inputs['epochs']}, lr={inputs['lr']})"
+            + (" on the 2s and 9s" if inputs["xb"] is None else ""))
+    items = got.items or ()
+    if len(items) != 4 or not all(isinstance(item, Value) and item.tensor is not None for item in items):
+        fail("train_simple_net did not return its four parameters", "Return the list [w1, b1, w2, b2].",
+             f"{what} returned {got.type} {got.text}; expected a list of four tensors [w1, b1, w2, b2].")
+    shapes = {"w1": (784, hidden), "b1": (hidden,), "w2": (hidden, 1), "b2": (1,)}
+    for (name, shape), item in zip(shapes.items(), items):
+        if item.tensor.shape != shape:
+            fail(f"train_simple_net's {name} has the wrong shape",
+                 "simple_net computes relu(xb @ w1 + b1) @ w2 + b2 on (N, 784) images: w1 is (784, n_hidden), "
+                 "b1 (n_hidden,), w2 (n_hidden, 1) and b2 (1,).",
+                 f"{what} returned {name} of shape {tuple(item.tensor.shape)}; expected {shape}.")
+        if not (item.tensor.is_leaf and item.tensor.requires_grad):
+            fail(f"train_simple_net's {name} is not a leaf that requires grad, so it cannot be trained",
+                 "Draw each parameter with init_params, which returns a leaf with requires_grad=True.")
+    return [expect_shape(f"the returned {name}", item.tensor, shape)
+            for (name, shape), item in zip(shapes.items(), items)]
+
+
+@check("train_simple_net_returns_the_four_parameters", function="train_simple_net", points=1, case="train_tiny",
+       stand_ins=("simple_net",))
+def _(student, case):
+    _parameters(student, case)
+
+
+@check("train_simple_net_starts_every_unit_differently", function="train_simple_net", points=1, case="train_start",
+       stand_ins=("simple_net",))
+def _(student, case):
+    w1, _, w2, _ = _parameters(student, case)  # epochs=0: the start itself
+    if (w1 - w1[:, :1]).abs().max() == 0 or (w2 - w2[:1]).abs().max() == 0:
+        fail("train_simple_net starts every hidden unit with the same weights, so they would stay equal",
+             "Draw w1 and w2 at random, with init_params(..., std=0.1), not with zeros or one constant: "
+             "units that start equal get equal gradients and never become different.",
+             f"with epochs=0, the {case.inputs['n_hidden']} columns of w1 (or the entries of w2) it returned "
+             "are all equal.")
+
+
+@check("train_simple_net_learns_2_vs_9", function="train_simple_net", points=1, hidden=True, case="train_mnist",
+       stand_ins=("simple_net",), diagnose=False)
+def _(student, case):
+    from autograder.core import data
+
+    w1, b1, w2, b2 = _parameters(student, case)
+    mnist = data.load()  # the grader measures the trained network itself, once it knows its shapes
+    accuracy = (((mnist.valid_x @ w1 + b1).clamp(min=0) @ w2 + b2 > 0) == (mnist.valid_y == 1)).float().mean().item()
+    if accuracy < TRAIN_TARGET:
+        fail(f"the network train_simple_net trains does not reach {TRAIN_TARGET} validation accuracy",
+             "Start from init_params(..., std=0.1) (a larger start saturates the sigmoid), and train with "
+             "train_model(model, lr, params, dl, valid_dl, epochs), where model calls simple_net with your "
+             "four parameters.",
+             f"train_simple_net(dl, valid_dl, 30, {TRAIN_EPOCHS}, {TRAIN_LR}) on the 2s and 9s returned parameters "
+             f"with a validation accuracy of {accuracy:.4f}; expected {TRAIN_TARGET} or more.")
 
 
 def _tiny_dls():
@@ -130,7 +224,7 @@ def _probe_learner(student, inputs):
     return got
 
 
-@check("make_learner_configures_the_learner", function="make_learner", points=2, case="learner")
+@check("make_learner_configures_the_learner", function="make_learner", points=1, case="learner")
 def _(student, case):
     got = expect_answer("make_learner", student.probe(_probe_learner),
                         {"type": Value, "same_model": OPTIONAL_BOOL, "same_dls": OPTIONAL_BOOL, "opt_func": str,
@@ -175,7 +269,8 @@ def _probe_fit_on_mnist(student, inputs):
     return [tensor_info(p.detach()) for p in model.parameters()]
 
 
-@check("make_learner_trains_the_relu_net", function="make_learner", points=2, hidden=True, case="fit", diagnose=False)
+@check("make_learner_trains_the_relu_net", function="make_learner", points=1, hidden=True, case="fit",
+       diagnose=False)
 def _(student, case):
     from autograder.core import data
 
@@ -192,6 +287,30 @@ def _(student, case):
              f"the 2s and 9s, reaches a validation accuracy of {accuracy:.4f}; expected {FIT_TARGET} or more.")
 
 
+known("first_layer_transposed", "train_simple_net", "w1 drawn as (n_hidden, 784) instead of (784, n_hidden)",
+      "xb @ w1 multiplies (N, 784) by w1: its first dimension is 784. Draw w1 as (784, n_hidden).", '''
+def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+    params = [init_params((n_hidden, 784), std=0.1), init_params(n_hidden, std=0.1),
+              init_params((n_hidden, 1), std=0.1), init_params(1, std=0.1)]
+    train_model(lambda xb: simple_net(xb, *params), lr, params, dl, valid_dl, epochs)
+    return params
+''', module=__name__)
+known("equal_start", "train_simple_net", "every weight starting at zero",
+      "Draw the weights at random with init_params: units that start equal stay equal.", '''
+def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+    params = [torch.zeros(784, n_hidden).requires_grad_(), torch.zeros(n_hidden).requires_grad_(),
+              torch.zeros(n_hidden, 1).requires_grad_(), torch.zeros(1).requires_grad_()]
+    train_model(lambda xb: simple_net(xb, *params), lr, params, dl, valid_dl, epochs)
+    return params
+''', module=__name__)
+known("hidden_bias_as_a_column", "train_simple_net", "b1 drawn as a column (n_hidden, 1)",
+      "b1 adds one number to each hidden unit: draw it with shape (n_hidden,), like init_params(n_hidden).", '''
+def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+    params = [init_params((784, n_hidden), std=0.1), init_params((n_hidden, 1), std=0.1),
+              init_params((n_hidden, 1), std=0.1), init_params(1, std=0.1)]
+    train_model(lambda xb: simple_net(xb, *params), lr, params, dl, valid_dl, epochs)
+    return params
+''', module=__name__)
 known("no_relu", "simple_net", "two linear layers with nothing between them",
       "Apply the ReLU to the hidden layer: (xb @ w1 + b1).max(tensor(0.0)).", '''
 def simple_net(xb, w1, b1, w2, b2):
