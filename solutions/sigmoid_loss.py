@@ -8,7 +8,7 @@ def sigmoid(x):
     x: a tensor of any shape. Returns a tensor of the same shape. x is clamped to [-30, 30]
     first: below about -88, e^(-x) overflows float32 to inf, and although 1 / (1 + inf) is the
     right value (0), its gradient is inf / inf = nan. Beyond ±30 the sigmoid is 0 or 1 to
-    thirteen decimal places, so the clamp changes nothing else.
+    twelve decimal places, so the clamp changes no value by more than 1e-13.
     """
     return 1 / (1 + torch.exp(-x.clamp(-30, 30)))
 
