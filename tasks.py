@@ -25,6 +25,10 @@ VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".installed"  # holds a hash of pyproject.toml: reinstall when it changes
 
+# JupyterLab as `lab` starts it. --allow-root: a container, or a course machine, often runs as
+# root, where JupyterLab otherwise refuses to start ("Running as root is not recommended").
+LAB = ["-m", "jupyterlab", "--allow-root"]
+
 TASKS = {
     "demo": ["-m", "autograder", "demo"],
     "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadgroup",
@@ -34,7 +38,7 @@ TASKS = {
     "mistakes": ["tests/catalog.py"],
     "hostile": ["tests/hostile.py"],
     "bench": ["tests/bench.py"],
-    "lab": ["-m", "jupyterlab", "release"],
+    "lab": [*LAB, "release"],
 }
 
 
@@ -48,7 +52,7 @@ def ensure_venv() -> None:
     venv.create(VENV, with_pip=True)
     # compat mode puts the project folder on the venv's path, so solutions/ imports too
     # while the wheel built from this project (what students get) holds the autograder only.
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--editable", str(ROOT),
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[browser]",
                     "--config-settings", "editable_mode=compat"], check=True)
     STAMP.write_text(wanted)
 

@@ -61,11 +61,12 @@ def demo_class(tmp_path_factory):
 # the run of every attack as nobody goes on beside the root run of the attacks, not after it.
 SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class"}
 LONGEST_FIRST = ("test_attacks_as_nobody.py", "test_attacks.py", "test_class_grading.py", "test_nbgrader.py",
-                 "test_catalog.py", "test_hostile.py", "test_pytest_face.py", "test_notebooks.py")
+                 "test_catalog.py", "test_hostile.py", "test_pytest_face.py", "test_browser.py", "test_notebooks.py")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "xdist_group(name): the tests of one group run in one process")
+    config.addinivalue_line("markers", "browser: drives JupyterLab in chromium (tests/browser.py)")
 
 
 def pytest_collection_modifyitems(config, items):
