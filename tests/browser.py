@@ -157,3 +157,35 @@ def cell_outputs(page) -> list[tuple[str, str]]:
         """panel => [...document.querySelectorAll(`${panel} .jp-CodeCell`)].map(cell => [
             cell.querySelector('.jp-InputArea-editor')?.textContent ?? '',
             cell.querySelector('.jp-OutputArea')?.innerText ?? ''])""", NOTEBOOK)
+
+
+def code_cell(page, containing: str):
+    """The one code cell of the notebook in front whose text (input or output) contains this."""
+    cells = page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has_text=containing)
+    cells.first.wait_for()
+    assert cells.count() == 1, (containing, cells.count())
+    return cells.first
+
+
+def type_into(cell, source: str) -> None:
+    """Replace the code of a cell by typing into its editor, as a student does (select all, type)."""
+    cell.locator(".cm-content").click()
+    page = cell.page
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(source)  # as typed, without the editor's automatic closing brackets
+
+
+def run_and_wait(cell, expected: str | None = None, timeout_ms: int = 120_000) -> str:
+    """Run a cell (Shift+Enter, as a student does), wait until it has run (a new execution
+    count) and, if given, until `expected` is in its output; return its output."""
+    prompt = cell.locator(".jp-InputPrompt")
+    before = prompt.inner_text().strip()
+    cell.locator(".jp-InputArea").click()
+    cell.page.keyboard.press("Escape")  # command mode on this cell
+    cell.page.keyboard.press("Shift+Enter")
+    cell.page.wait_for_function("([node, before]) => /^\\[\\d+\\]:$/.test(node.textContent.trim())"
+                                " && node.textContent.trim() !== before", arg=[prompt.element_handle(), before],
+                                timeout=timeout_ms)
+    if expected is not None:
+        cell.locator(".jp-OutputArea").filter(has_text=expected).wait_for(timeout=timeout_ms)
+    return cell.locator(".jp-OutputArea").inner_text()

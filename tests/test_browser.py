@@ -37,6 +37,7 @@ def lab(tmp_path_factory, playwright_browser):
     home = tmp_path_factory.mktemp("lab")
     folder = home / "course"
     shutil.copytree(course.RELEASE, folder)
+    shutil.copytree(course.RELEASE / "03_sigmoid_loss", folder / "fixing" / "03_sigmoid_loss")
     for assignment in ("01_init", "03_sigmoid_loss", "04_calc_grad", "06_epoch_loop", "07_relu_net"):
         path = course.notebook_path(folder / "solved", assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +74,37 @@ def test_a_students_first_hour_runs_all_of_a_new_notebook_without_a_traceback(la
     assert page.locator(f"{browser.NOTEBOOK} [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert "This is exactly what" not in printed  # no mistake named for code nobody wrote
     assert page.locator("#jp-main-statusbar").get_by_text("| Idle").count() == 1  # the kernel lives
+
+
+WRONG_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(x))\n"
+RIGHT_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n"
+
+
+def test_a_student_fixes_their_code_reads_the_named_mistake_then_the_success_and_keeps_it(lab, page):
+    page, steps = page
+    notebook = "fixing/03_sigmoid_loss/03_sigmoid_loss.ipynb"
+    browser.open_notebook(page, lab, notebook)
+    browser.run_all(page)
+    solution = browser.code_cell(page, "def sigmoid(x):")
+    checker = browser.code_cell(page, 'check("sigmoid", globals())')
+    browser.type_into(solution, WRONG_SIGMOID)
+    browser.run_and_wait(solution)  # no output: it defines the function
+    said = browser.run_and_wait(checker, "✗ sigmoid")
+    steps.shot("wrong-sigmoid")
+    assert "with the sign of x flipped" in said and "The exponent is -x" in said, said
+    browser.type_into(solution, RIGHT_SIGMOID)
+    browser.run_and_wait(solution)
+    said = browser.run_and_wait(checker, "✓ sigmoid")
+    steps.shot("fixed-sigmoid")
+    assert "passes its 2 public checks" in said and "✗" not in said, said
+    page.keyboard.press("Control+S")
+    page.wait_for_function("panel => !document.querySelector(`${panel}`).parentElement"
+                           ".querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')", arg=browser.NOTEBOOK)
+    saved = nbformat.read(lab.folder / notebook, as_version=4)
+    assert any(cell.source.strip() == RIGHT_SIGMOID.strip() for cell in saved.cells)
+    browser.open_notebook(page, lab, notebook)  # reopened: the code is still there
+    steps.shot("reopened")
+    assert "return 1 / (1 + torch.exp(-x))" in browser.code_cell(page, "def sigmoid(x):").inner_text()
 
 
 @pytest.mark.parametrize("assignment, figures", [("01_init", 2), ("03_sigmoid_loss", 1), ("04_calc_grad", 2),
