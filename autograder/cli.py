@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
     grade.add_argument("--check-seconds", type=float, default=Limits.check_seconds,
-                       help="seconds one check may take (default %(default)g)")
+                       help="CPU seconds one check may compute (default %(default)g); it may wait three times as long")
     grade.add_argument("--submission-seconds", type=float, default=Limits.submission_seconds,
                        help="seconds all the checks of the file may take (default %(default)g)")
     grade.add_argument("--memory-gib", type=float, default=Limits.memory_bytes / 2**30,

@@ -152,6 +152,16 @@ CASES = [
          fails_nb=frozenset(), says="ended the grading process"),
     Case("segfault through ctypes", loss=loss("import ctypes\nctypes.string_at(0)"), fails_py=LOSS_CHECKS,
          says="killed by SIGSEGV"),
+    Case("a correct loss the machine stalls for 1.5 checks' seconds", loss=loss(f"""
+        import time
+        if not getattr(mnist_loss, "stalled", False):  # once: a stall as a busy machine gives it
+            mnist_loss.stalled = True
+            time.sleep({1.5 * CHECK_SECONDS})
+        p = sigmoid(predictions)
+        return torch.where(targets == 1, 1 - p, p).mean()
+    """)),
+    Case("a loss that sleeps for ever", loss=loss("import time\ntime.sleep(10_000)"), fails_py=LOSS_CHECKS,
+         says=f"waited {3 * CHECK_SECONDS} s without finishing"),
     Case("memory hog", loss=loss("hog = []\nwhile True:\n    hog.append(torch.ones(50_000_000))"),
          fails_py=LOSS_CHECKS, says="ran out of memory"),
     Case("100 MB printed to stdout and stderr", loss=loss("""

@@ -101,3 +101,30 @@ def test_the_parallel_command_gives_nbgraders_scores_and_notebooks(by_nbgrader):
     assert f"nbgrader could not grade 1 notebook: {broken}/{hostile.ASSIGNMENT}" in done.stdout, done.stdout
     assert f"{len(hostile.CASES) - 1} from the parallel jobs, 0 graded again" in done.stdout, done.stdout
     assert_same_grading(nbgrader_course, folder)
+
+
+def test_the_worker_clock_counts_computing_not_waiting():
+    """A check's seconds are CPU seconds: a process that computes, then sleeps, is charged its
+    computing only; one the grader cannot read falls back to the wall clock (not readable)."""
+    import subprocess
+    import sys
+    import time
+
+    from autograder.isolation.sandbox import WorkerClock
+
+    process = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.6\n"
+                                "while time.process_time() < end: pass\ntime.sleep(30)"])
+    try:
+        clock = WorkerClock(process.pid)
+        deadline = time.monotonic() + 60
+        while clock.seconds() < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        asleep = time.monotonic()
+        while time.monotonic() < asleep + 1.5:  # it sleeps now: its clock stands still
+            time.sleep(0.05)
+        assert clock.readable and 0.5 <= clock.seconds() < 1.2, clock.seconds()
+    finally:
+        process.kill()
+        process.wait()
+    gone = WorkerClock(process.pid)
+    assert not gone.readable and gone.seconds() == 0.0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Limits:
     """What an instructor bounds: seconds per check and per submission, memory, printed text."""
 
-    check_seconds: float = 30.0
+    check_seconds: float = 30.0  # of the worker's CPU time (the wall clock allows three times as much)
     submission_seconds: float = 300.0
     memory_bytes: int = 2**30  # beyond what the worker has loaded (torch, fastai, the data)
     output_chars: int = 100_000

@@ -31,7 +31,7 @@ from autograder.core.submission import notebook_cells
 
 
 class SandboxedExecute(NbGraderPreprocessor):
-    check_seconds = Float(Limits.check_seconds, help="Seconds one check may take.").tag(config=True)
+    check_seconds = Float(Limits.check_seconds, help="CPU seconds one check may compute; it may wait three times as long.").tag(config=True)
     submission_seconds = Float(Limits.submission_seconds,
                                help="Seconds all the checks of one notebook may take.").tag(config=True)
     memory_gib = Float(Limits.memory_bytes / 2**30,

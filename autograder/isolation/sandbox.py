@@ -8,10 +8,16 @@ signal handler can stop it; it is PID 1 of its own namespace, so everything it s
 dies too) and, for the next check, forked again; one that dies is reported the same way.
 A function that ran out of time is not run again in that submission: its other checks
 fail at once, so a loop that never ends costs one check's time, not every check's.
+
+A check's seconds are the worker's CPU seconds (`WorkerClock`), not the wall clock's: on a
+machine busy grading a class, or beside a neighbour that hogs it, the same function gets the
+same verdict. Code that waits instead of computing (a sleep, a child process it waits for)
+is bounded by the wall clock, at WAIT_FACTOR times a check's seconds.
 """
 from __future__ import annotations
 
 import os
+import select
 import signal
 import time
 from functools import cached_property
@@ -24,6 +30,8 @@ from autograder.core.submission import provided_source
 
 STUDENT_WORK = ("run_cell", "call", "probe")  # requests that run the student's code
 SETUP_SECONDS = 30.0  # for a worker to take its setup (it is forked warm: milliseconds)
+WAIT_FACTOR = 3.0  # a request may take this many times its CPU seconds on the wall clock
+POLL_SECONDS = 0.05  # how often the worker's CPU time is read while it works
 
 
 class SandboxBroken(RuntimeError):
@@ -48,6 +56,7 @@ class Sandbox:
         self.timed_out: dict[str, str] = {}  # function -> why it is not run again
         self.unloadable: str | None = None  # why the submission's code could not even be loaded
         self.work_seconds = 0.0  # spent running the student's cells and answering the checks
+        self.computed: dict[Deadline, float] = {}  # CPU seconds the worker spent under each deadline
 
     def __enter__(self):
         return self
@@ -119,13 +128,24 @@ class Sandbox:
         return self._exchange(message, what, deadline)
 
     def _exchange(self, message: dict, what: str, deadline: Deadline) -> dict:
-        """Send `message` and return the worker's reply; Fatal if it times out, dies or breaks."""
+        """Send `message` and return the worker's reply; Fatal if it times out, dies or breaks.
+
+        All the requests under one deadline (a check's) may compute for deadline.seconds of CPU
+        time together, and wait until WAIT_FACTOR times as long on the wall clock; the
+        submission's deadline bounds both."""
         sent = time.perf_counter()
+        clock, before = WorkerClock(self.process.pid), self.computed.get(deadline, 0.0)
+        waits = (WAIT_FACTOR - 1) * deadline.seconds if clock.readable else 0.0  # else: the wall clock alone
+        waiting_until = min(deadline.at + waits, self.deadline.at)
         try:
-            transport.send(self.write, message, deadline.at)
-            reply = transport.receive(self.read, deadline.at)
+            transport.send(self.write, message, waiting_until)
+            self._await_reply(clock, deadline.seconds - before, waiting_until)
+            reply = transport.receive(self.read, waiting_until)
         except transport.ChannelTimeout:
             self.stop()
+            if clock.readable and before + clock.used < deadline.seconds / 2 and waiting_until < self.deadline.at:
+                raise Fatal(f"{what} waited {WAIT_FACTOR * deadline.seconds:g} s without finishing",
+                            "Does it sleep, or wait for something that never comes?", timed_out=True) from None
             raise Fatal(f"{what} did not finish within {deadline.seconds:g} s",
                         "Is there a loop that never ends?", timed_out=True) from None
         except transport.Garbage:
@@ -139,6 +159,7 @@ class Sandbox:
             raise Fatal(f"{what} ended the grading process ({how})",
                         "Does it call os._exit, crash Python, or use more memory than allowed?") from None
         finally:
+            self.computed[deadline] = before + clock.seconds()
             if message.get("op") in STUDENT_WORK:
                 self.work_seconds += time.perf_counter() - sent
         if not isinstance(reply, dict) or "internal" in reply:
@@ -146,6 +167,16 @@ class Sandbox:
             raise Fatal(f"{what} broke the grading process",
                         "Does your code change the autograder or Python itself?") from None
         return reply
+
+    def _await_reply(self, clock: "WorkerClock", cpu_seconds: float, waiting_until: float) -> None:
+        """Return once the worker has begun to answer; ChannelTimeout once it has computed for
+        more than cpu_seconds, or the wall clock passes waiting_until."""
+        while True:
+            left = waiting_until - time.monotonic()
+            if left <= 0 or clock.seconds() > cpu_seconds:
+                raise transport.ChannelTimeout()
+            if select.select([self.read], [], [], min(left, POLL_SECONDS))[0]:
+                return
 
     def stop(self) -> tuple[str, bool]:
         """Kill the worker (and with it, everything it started); say how it ended, and whether
@@ -192,3 +223,31 @@ class SandboxStudent(Asker):
     def with_mistake(self, mistake) -> "SandboxStudent":
         return SandboxStudent(self.sandbox, self.deadline, self.case, self.function, self.names, mistake,
                               self.stand_ins)
+
+
+class WorkerClock:
+    """The CPU seconds a worker has spent since this clock was made: its own threads' and
+    those of the children it has waited for, read from /proc (10 ms steps). A process the
+    grader cannot read (/proc mounted with hidepid) is not `readable`: its checks' seconds are
+    then counted on the wall clock."""
+
+    TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int):
+        self.pid, self.used = pid, 0.0
+        self.start = self._ticks()
+        self.readable = self.start is not None
+
+    def seconds(self) -> float:
+        now = self._ticks()
+        if self.start is not None and now is not None:
+            self.used = max(self.used, (now - self.start) * self.TICK)
+        return self.used
+
+    def _ticks(self) -> int | None:
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            return None
