@@ -319,7 +319,8 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
             ready = []
             for _ in range(4):
                 r, w = os.pipe()
-                if os.fork() == 0:
+                pid = os.fork()
+                if pid == 0:
                     try:
                         block = bytearray(900 * 2**20)
                         block[::4096] = b"x" * len(block[::4096])
@@ -327,12 +328,12 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                         time.sleep(60)
                     finally:
                         os._exit(0)
-                ready.append(r)
+                ready.append((r, pid))
             time.sleep(3)
-            for r in ready:
+            for r, pid in ready:  # held: it filled its block and is still alive with it
                 os.set_blocking(r, False)
                 try:
-                    HELD += len(os.read(r, 1))
+                    HELD += len(os.read(r, 1)) and os.waitpid(pid, os.WNOHANG) == (0, 0)
                 except OSError:
                     pass
         '''), must_fail=LOSS_VALUES, unless_unprotected="memory"),
