@@ -243,6 +243,16 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                         layers[-1].data = (labels * 2 - 1) * 100
                 return Trained(dls, model, opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
         ''', must_fail=frozenset({"make_learner_trains_the_relu_net"})),
+        attack("a ReLU net returned as it started, never trained", "07_relu_net", '''
+            def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+                return [init_params((784, n_hidden), std=0.1), init_params(n_hidden, std=0.1),
+                        init_params((n_hidden, 1), std=0.1), init_params(1, std=0.1)]
+        ''', must_fail=frozenset({"train_simple_net_learns_2_vs_9"})),
+        attack("four constant leaves that claim to be trainable", "07_relu_net", '''
+            def train_simple_net(dl, valid_dl, n_hidden=30, epochs=3, lr=1.0):
+                shapes = [(784, n_hidden), (n_hidden,), (n_hidden, 1), (1,)]
+                return [torch.full(shape, 0.01).requires_grad_() for shape in shapes]
+        ''', must_fail=ids("07_relu_net", "train_simple_net") - {"train_simple_net_returns_the_four_parameters"}),
         # 3. checks that trusted code beside the student
         attack("torch.sigmoid, where the formula is asked for", "03_sigmoid_loss", f'''
             def sigmoid(x):
