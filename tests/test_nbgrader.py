@@ -91,3 +91,53 @@ def test_grades_csv_has_a_row_per_student_and_assignment_with_the_expected_score
     for (student, assignment), (score, max_score) in scores.items():
         assert score == demo.expected_score(student, assignment), (student, assignment)
         assert max_score == sum(points(assignment).values()) + 2  # the manually graded answer
+
+
+def what_validate_shows(path) -> dict[str, str]:
+    """What nbgrader's Validate (the button in JupyterLab, through its server handler) shows
+    for each failed graded check of the notebook at `path`: grade id -> the text under it."""
+    import json
+    import subprocess
+    import sys
+
+    import nbformat
+
+    done = subprocess.run([sys.executable, "-c", "import json, sys\nfrom nbgrader.validator import Validator\n"
+                           "print(json.dumps(Validator().validate(sys.argv[1])))", str(path)],
+                          capture_output=True, text=True, timeout=300, cwd=path.parent)
+    assert done.returncode == 0, done.stderr
+    failed = json.loads(done.stdout.splitlines()[-1])["failed"]
+    ids = {cell.source.strip(): cell.metadata["nbgrader"]["grade_id"]
+           for cell in nbformat.read(path, as_version=4).cells
+           if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
+    return {ids[cell["source"]]: cell["raw_error"].strip() for cell in failed if ids.get(cell["source"])}
+
+
+def what_check_says(assignment, path) -> dict[str, str]:
+    """`python -m autograder check --json` on the same notebook: each failed public check's verdict."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", assignment, str(path), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    return {c["id"]: f"✗ {c['id']}: 0/{c['max_points']:g}\n{c['message']}"
+            for c in json.loads(done.stdout)["checks"] if not c["passed"] and not c["hidden"]}
+
+
+@pytest.mark.parametrize("student", ["blank", "casey"])
+def test_validate_shows_each_failed_checks_points_and_message_as_the_check_command_does(graded, student,
+                                                                                        tmp_path):
+    import shutil
+
+    folder, _ = graded
+    assignment = "03_sigmoid_loss"
+    path = tmp_path / f"{assignment}.ipynb"
+    shutil.copy(course.notebook_path(folder / "submitted" / student, assignment), path)
+    shown, said = what_validate_shows(path), what_check_says(assignment, path)
+    assert said and shown == said  # every failed public check, its points and its message; no other
+    assert not any("Partial credit" in text for text in shown.values()), shown
+    if student == "blank":
+        assert all("not implemented yet" in text for text in shown.values()), shown
+    else:
+        assert demo.MISTAKE_OF[assignment].mistake.diagnosis in "\n".join(shown.values())

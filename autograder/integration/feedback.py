@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 
 from autograder.core.assignments import FUNCTIONS
 from autograder.core.checks import find
@@ -41,8 +43,17 @@ def grade(check_id: str, namespace: dict) -> float:
     """
     found = find(check_id)
     (result,) = run_checks(found.assignment, namespace, ids=(check_id,))
-    print(verdict(result))
+    print(verdict(result), file=sys.stderr if not result.passed and validating() else sys.stdout)
     return result.points
+
+
+def validating() -> bool:
+    """Whether nbgrader's Validate runs this notebook (its button in JupyterLab, or `nbgrader
+    validate`). Its dialog shows a failed test cell's stderr and nothing else of what the cell
+    printed, so a failed check's verdict goes there: the student reads the message, not
+    nbgrader's "Partial credit; passed some but not all of the tests" for a check that scored 0.
+    In the student's own notebook, and when graded, the verdict stays on stdout."""
+    return os.environ.get("NBGRADER_VALIDATING") == "1"
 
 
 def verdict(result: Result) -> str:
