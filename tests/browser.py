@@ -189,3 +189,19 @@ def run_and_wait(cell, expected: str | None = None, timeout_ms: int = 120_000) -
     if expected is not None:
         cell.locator(".jp-OutputArea").filter(has_text=expected).wait_for(timeout=timeout_ms)
     return cell.locator(".jp-OutputArea").inner_text()
+
+
+def validate(page, timeout_ms: int = 300_000) -> list[tuple[str, str]]:
+    """Click nbgrader's Validate in the notebook's toolbar and read its dialog: (the failed
+    cell's code, what the dialog says under it) for each cell it lists. Closes the dialog."""
+    page.locator(f"{NOTEBOOK} .validate-button").get_by_text("Validate").click()
+    dialog = page.locator(".jp-Dialog").filter(has_text="Validation Results")
+    dialog.wait_for(timeout=timeout_ms)
+    listed = dialog.evaluate(
+        """node => [...node.querySelectorAll('.jp-Dialog-body .jp-RenderedText pre')].map(pre => pre.innerText)""")
+    return [(listed[k].strip(), listed[k + 1].strip()) for k in range(0, len(listed) - 1, 2)]
+
+
+def close_dialog(page) -> None:
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.locator(".jp-Dialog").wait_for(state="detached")

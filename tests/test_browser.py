@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 import browser
-from course_tools import course
+from autograder.core.checks import checks_for
+from course_tools import course, demo
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,8 @@ def lab(tmp_path_factory, playwright_browser):
     home = tmp_path_factory.mktemp("lab")
     folder = home / "course"
     shutil.copytree(course.RELEASE, folder)
-    shutil.copytree(course.RELEASE / "03_sigmoid_loss", folder / "fixing" / "03_sigmoid_loss")
+    for flow in ("fixing", "validating"):
+        shutil.copytree(course.RELEASE / "03_sigmoid_loss", folder / flow / "03_sigmoid_loss")
     for assignment in ("01_init", "03_sigmoid_loss", "04_calc_grad", "06_epoch_loop", "07_relu_net"):
         path = course.notebook_path(folder / "solved", assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,15 +50,16 @@ def lab(tmp_path_factory, playwright_browser):
 
 
 @pytest.fixture
-def page(playwright_browser, request):
+def browsing(playwright_browser, request):
+    """A new browser tab, and the screenshots of its flow."""
     context = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     yield page, browser.Steps(page, request.node.name)
     context.close()
 
 
-def test_a_students_first_hour_runs_all_of_a_new_notebook_without_a_traceback(lab, page):
-    page, steps = page
+def test_a_students_first_hour_runs_all_of_a_new_notebook_without_a_traceback(lab, browsing):
+    page, steps = browsing
     browser.open_notebook(page, lab, "03_sigmoid_loss/03_sigmoid_loss.ipynb")
     steps.shot("opened")
     browser.run_all(page)
@@ -80,8 +83,8 @@ WRONG_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(x))\n"
 RIGHT_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n"
 
 
-def test_a_student_fixes_their_code_reads_the_named_mistake_then_the_success_and_keeps_it(lab, page):
-    page, steps = page
+def test_a_student_fixes_their_code_reads_the_named_mistake_then_the_success_and_keeps_it(lab, browsing):
+    page, steps = browsing
     notebook = "fixing/03_sigmoid_loss/03_sigmoid_loss.ipynb"
     browser.open_notebook(page, lab, notebook)
     browser.run_all(page)
@@ -107,10 +110,111 @@ def test_a_student_fixes_their_code_reads_the_named_mistake_then_the_success_and
     assert "return 1 / (1 + torch.exp(-x))" in browser.code_cell(page, "def sigmoid(x):").inner_text()
 
 
+def test_a_student_validates_and_reads_what_the_check_command_says(lab, browsing):
+    """nbgrader's Validate button on the untouched notebook: every failed public check, with its
+    points and its message ("not implemented yet"), exactly as `python -m autograder check`."""
+    from test_nbgrader import what_check_says
+
+    page, steps = browsing
+    notebook = "validating/03_sigmoid_loss/03_sigmoid_loss.ipynb"
+    browser.open_notebook(page, lab, notebook)
+    listed = browser.validate(page)
+    steps.shot("validated")
+    graded = {cell.source.strip(): cell.metadata["nbgrader"]["grade_id"]
+              for cell in nbformat.read(lab.folder / notebook, as_version=4).cells
+              if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
+    shown = {graded[code]: said for code, said in listed if code in graded}
+    said = what_check_says("03_sigmoid_loss", lab.folder / notebook)
+    assert said and shown == said, (shown, said)
+    assert all("not implemented yet" in text for text in shown.values()), shown
+    dialog = page.locator(".jp-Dialog").inner_text()
+    assert "Partial credit" not in dialog and "Traceback" not in dialog, dialog
+    browser.close_dialog(page)
+
+
+GRADED = "03_sigmoid_loss"
+ANSWER = "A tiny change of a weight rarely flips a prediction, so the accuracy stays flat: no slope to follow."
+
+
+@pytest.fixture(scope="module")
+def instructor(tmp_path_factory, playwright_browser):
+    """An instructor's course folder with a small class autograded by nbgrader (ada: the
+    solutions; casey: a known mistake), served by JupyterLab with its formgrader."""
+    home = tmp_path_factory.mktemp("instructor")
+    folder = course.new_course(home / "course")
+    course.nbgrader(folder, "generate_assignment", "--force", f"--assignment={GRADED}")
+    for student in ("ada", "casey"):
+        notebook = demo.notebook_of(student, GRADED)
+        for cell in notebook.cells:  # each writes an answer to the manual question
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+                cell.source = ANSWER
+        course.submit(folder, student, GRADED, notebook)
+    course.autograde(folder, GRADED)
+    server = browser.Lab(folder, home)
+    yield server
+    server.close()
+
+
+def submissions(page, instructor, student: str):
+    """The formgrader's list of the submissions of GRADED, names shown: the row of `student`."""
+    page.goto(f"{instructor.url}/formgrader/gradebook/{GRADED}/{GRADED}")
+    rows = page.locator("#main-table tr").filter(has=page.locator("a.name-shown", has_text=student))
+    rows.first.wait_for(state="attached")
+    page.get_by_text("Show All Names").click()
+    assert rows.count() == 1
+    return rows.first
+
+
+def test_an_instructor_grades_a_manual_answer_and_the_total_export_and_feedback_follow(instructor, browsing):
+    page, steps = browsing
+    manual = next(c for c in course.student_notebook(GRADED).cells
+                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+    grade_id, points = manual.metadata["nbgrader"]["grade_id"], manual.metadata["nbgrader"]["points"]
+    before = {student: sum(course.cell_scores(instructor.folder, student, GRADED).values())
+              for student in ("ada", "casey")}  # autograded; the manual answer not graded yet
+
+    row = submissions(page, instructor, "casey")
+    assert row.locator(".score").inner_text().startswith(f"{before['casey']:g} / ")
+    assert row.locator(".needs-manual-grade .glyphicon-ok").count() == 1
+    steps.shot("submissions")
+    row.locator("a.name-shown").click()
+    score = page.locator(f"input.score#{grade_id}")
+    score.wait_for()
+    with page.expect_response(lambda r: "/api/grade/" in r.url and r.request.method == "PUT" and r.ok):
+        score.fill(str(points))
+        score.press("Tab")
+    comment = page.locator(f"textarea#{grade_id}-comment")
+    said = "Right: a small change of a weight moves the loss, never the accuracy."
+    with page.expect_response(lambda r: "/api/comment/" in r.url and r.request.method == "PUT" and r.ok):
+        comment.fill(said)
+        comment.press("Tab")
+    steps.shot("graded")
+
+    row = submissions(page, instructor, "casey")
+    total = before["casey"] + points
+    row.locator(".score").filter(has_text=f"{total:g} / ").wait_for()  # the total changed on the page
+    steps.shot("total-changed")
+    exported = {r["student_id"]: float(r["score"]) for r in course.export_grades(instructor.folder)
+                if r["assignment"] == GRADED}
+    assert exported == {"ada": before["ada"], "casey": total}
+
+    course.generate_feedback(instructor.folder, GRADED)
+    feedback = course.notebook_path(instructor.folder / "feedback" / "casey", GRADED).with_suffix(".html")
+    page.goto(feedback.as_uri())
+    steps.shot("feedback")
+    text = page.locator("body").inner_text()
+    for check in checks_for(GRADED):  # every check's verdict, hidden ones too, and never their code
+        assert f"{check.id}: " in text, check.id
+        if check.hidden:
+            assert f'grade("{check.id}"' not in text, check.id
+    assert "BEGIN HIDDEN" not in text and demo.MISTAKE_OF[GRADED].mistake.diagnosis in text
+    assert said in text
+
+
 @pytest.mark.parametrize("assignment, figures", [("01_init", 2), ("03_sigmoid_loss", 1), ("04_calc_grad", 2),
                                                  ("06_epoch_loop", 3), ("07_relu_net", 2)])
-def test_the_figures_of_a_solved_notebook_are_in_the_page(lab, page, assignment, figures):
-    page, steps = page
+def test_the_figures_of_a_solved_notebook_are_in_the_page(lab, browsing, assignment, figures):
+    page, steps = browsing
     browser.open_notebook(page, lab, f"solved/{assignment}/{assignment}.ipynb")
     browser.run_all(page)
     steps.shot("ran-all")
