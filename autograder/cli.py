@@ -186,7 +186,7 @@ def format_line(r) -> str:
 
 def _json(r) -> dict:
     return {"id": r.id, "points": r.points, "max_points": r.max_points, "passed": r.passed,
-            "message": r.message, "hidden": r.hidden}
+            "message": r.message, "hidden": r.hidden, "status": r.status, "mistake": r.mistake}
 
 
 def references(*, verify_only: bool) -> int:

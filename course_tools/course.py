@@ -7,6 +7,7 @@ never holds a gradebook or student files.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -137,7 +138,8 @@ def gradebook_scores(course: Path) -> dict[tuple[str, str, str], float]:
 
 
 def autograded_outputs(course: Path) -> dict[tuple[str, str, str], str]:
-    """What each test cell of each autograded notebook shows: (student, assignment, grade id) -> text."""
+    """What each test cell of each autograded notebook shows, and the grading's record of its check
+    (its cell metadata, which the class report reads): (student, assignment, grade id) -> text."""
     shown = {}
     for path in sorted((course / "autograded").glob("*/*/*.ipynb")):
         student, assignment = path.parent.parent.name, path.parent.name
@@ -145,7 +147,8 @@ def autograded_outputs(course: Path) -> dict[tuple[str, str, str], str]:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if cell.cell_type == "code" and grade_id:
                 shown[student, assignment, grade_id] = "".join(
-                    o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+                    o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+                ) + (json.dumps(cell.metadata["autograder"], sort_keys=True) if "autograder" in cell.metadata else "")
     return shown
 
 

@@ -33,9 +33,22 @@ def test_json_report(tmp_path):
     assert report["assignment"] == "03_sigmoid_loss" and report["max_score"] == 10
     assert report["score"] == 5  # the four sigmoid checks pass, the four mnist_loss checks fail
     for c in report["checks"]:
-        assert set(c) == {"id", "points", "max_points", "passed", "message", "hidden"}
+        assert set(c) == {"id", "points", "max_points", "passed", "message", "hidden", "status", "mistake"}
         assert c["passed"] == c["id"].startswith("sigmoid")
         assert bool(c["message"]) != c["passed"]
+        assert c["status"] == ("passed" if c["passed"] else "not written") and c["mistake"] is None
+
+
+def test_json_names_the_status_and_the_known_mistake_of_each_check(tmp_path):
+    path = tmp_path / "answer.py"
+    path.write_text("def sigmoid(x):\n    return 1 / (1 + torch.exp(-x))\n\n"
+                    "def mnist_loss(predictions, targets):\n"
+                    "    return torch.where(targets == 1, 1 - predictions, predictions).mean()\n")
+    report = json.loads(run("check", "03_sigmoid_loss", str(path), "--json").stdout)
+    by_id = {c["id"]: c for c in report["checks"]}
+    assert by_id["mnist_loss_matches_reference"]["status"] == "failed"
+    assert by_id["mnist_loss_matches_reference"]["mistake"] == "loss_without_sigmoid"
+    assert by_id["mnist_loss_returns_a_scalar"]["status"] == "passed"
 
 
 def test_a_syntax_error_scores_0_and_points_at_its_line(tmp_path):

@@ -65,10 +65,13 @@ class SandboxedExecute(NbGraderPreprocessor):
             run.recorded()
         results = {r.id: r for r in results}
         for cell in nb.cells:
+            cell.metadata.pop(RECORD, None)  # only the grading writes a record, never the submission
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 result = results.get(meta.get("grade_id"))
                 cell.outputs = _outputs(result, meta.get("grade_id"))
+                if result is not None:
+                    cell.metadata[RECORD] = record(result)
         return nb, resources
 
 
@@ -100,6 +103,18 @@ class SandboxedExecute(NbGraderPreprocessor):
         for what in confinement["unprotected"]:
             self.log.warning("sandbox: %s is not protected here: %s", what.replace("_", " "),
                              confinement["held"][what])
+
+
+RECORD = "autograder"  # the cell metadata key of a graded test cell's record (`record`)
+
+
+def record(result) -> dict:
+    """What the grading found in one check, for the class report and the exports to read from
+    the autograded notebook (nbgrader keeps a cell's metadata): its status (runner.STATUSES),
+    the id of the known mistake it named, its points, and the first line of its message."""
+    return {"check": result.id, "status": result.status, "mistake": result.mistake, "points": result.points,
+            "max_points": result.max_points, "hidden": result.hidden,
+            "summary": result.message.split("\n", 1)[0] if not result.passed else ""}
 
 
 def _outputs(result, grade_id):

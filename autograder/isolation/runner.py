@@ -29,14 +29,24 @@ from autograder.isolation.sandbox import Sandbox, SandboxBroken, SandboxStudent
 from autograder.core.student_side import Fatal, LocalStudent, StudentFailed, cells_of
 
 
+STATUSES = ("passed", "failed", "not written", "timed out", "crashed", "not run")
+
+
 @dataclass(frozen=True)
 class Result:
+    """One check's verdict. status: one of STATUSES ("failed": the function ran and was wrong or
+    raised; "not written": not defined or not implemented; "timed out" and "crashed": it ran
+    out of time or ended its worker; "not run": grading could not reach it). mistake: the id of
+    the known mistake the failure is exactly, when it is one."""
+
     id: str
     points: float
     max_points: float
     passed: bool
     message: str
     hidden: bool
+    status: str = "passed"
+    mistake: str | None = None
 
 
 def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
@@ -45,7 +55,7 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
     mode (`_cases`)."""
     if check.case not in cases or (check.hidden and not graded):
         return _result(check, False, "not run: hidden checks run only when your instructor grades\n"
-                                     "This copy of the autograder does not have their inputs.")
+                                     "This copy of the autograder does not have their inputs.", "not run")
     case = cases[check.case]
     student = student_for(check, case)
     try:
@@ -60,8 +70,20 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
     except Exception as error:  # a bug in the check itself: say so, do not crash
         where = traceback.format_exception_only(type(error), error)[-1].strip()
         return _result(check, False, f"internal error in the check {check.id}: not your fault\n"
-                                     f"Please tell your instructor ({where}).")
-    return _result(check, False, message(outcome.failure, mistake, graded))
+                                     f"Please tell your instructor ({where}).", "not run")
+    return _result(check, False, message(outcome.failure, mistake, graded), _status(outcome.failure),
+                   mistake.id if mistake is not None else None)
+
+
+def _status(failure: Mismatch | StudentFailed) -> str:
+    if isinstance(failure, Fatal):
+        return "timed out" if failure.timed_out else "crashed"
+    if isinstance(failure, StudentFailed) and (failure.failure.kind == "not implemented" or
+                                               failure.failure.kind == "missing" and not failure.problem):
+        return "not written"  # not a function whose cell failed to run: that is "failed"
+    if isinstance(failure, StudentFailed) and failure.failure.kind in ("memory", "exit"):
+        return "crashed"
+    return "failed"
 
 
 def _diagnosable(check: Check, failure) -> bool:
@@ -159,12 +181,13 @@ def _grade(assignment, cells, limits, hidden, zygote, timing) -> list[Result]:
             for c in chosen:
                 if time.monotonic() >= submission.at:
                     results.append(_result(c, False, f"not run: the {limits.submission_seconds:g} s for grading "
-                                                     "this submission ran out"))
+                                                     "this submission ran out", "not run"))
                 elif sandbox.unloadable:
-                    results.append(_result(c, False, f"not run: {sandbox.unloadable}"))
+                    results.append(_result(c, False, f"not run: {sandbox.unloadable}", "not run"))
                 elif c.function in sandbox.timed_out:
                     results.append(_result(c, False, f"not run: {sandbox.timed_out[c.function]} in an earlier "
-                                                     f"check\nIt was not run again: a loop costs its time once."))
+                                                     f"check\nIt was not run again: a loop costs its time once.",
+                                           "not run"))
                 else:
                     def student_for(check, case):
                         return SandboxStudent(sandbox, Deadline.within(limits.check_seconds, submission), case,
@@ -174,7 +197,8 @@ def _grade(assignment, cells, limits, hidden, zygote, timing) -> list[Result]:
         except SandboxBroken as broken:
             done = {r.id for r in results}
             results += [_result(c, False, f"not graded: the sandbox could not be set up: not your fault\n"
-                                          f"Please tell your instructor ({broken}).") for c in chosen if c.id not in done]
+                                          f"Please tell your instructor ({broken}).", "not run") for c in chosen
+                        if c.id not in done]
         timing["work_seconds"] = sandbox.work_seconds
     return results
 
@@ -184,5 +208,6 @@ def _cases(assignment: str, graded: bool) -> dict:
     return references.load(assignment, "hidden" if graded else "public")
 
 
-def _result(check: Check, passed: bool, message: str) -> Result:
-    return Result(check.id, check.points if passed else 0.0, check.points, passed, message, check.hidden)
+def _result(check: Check, passed: bool, message: str, status: str = "failed", mistake: str | None = None) -> Result:
+    return Result(check.id, check.points if passed else 0.0, check.points, passed, message, check.hidden,
+                  "passed" if passed else status, mistake)
