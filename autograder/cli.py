@@ -6,6 +6,8 @@
     python -m autograder run-notebooks source|release     run every notebook top to bottom, timed
     python -m autograder grade [ASSIGNMENT] [--jobs N]    grade a whole nbgrader course in parallel
     python -m autograder tls-certificates DIR             certificates for a Dask cluster of graders
+    python -m autograder report [ASSIGNMENT]              the class report: what the class got wrong (HTML)
+    python -m autograder export --format gradescope|canvas   grades for Gradescope or a Canvas gradebook
     python -m autograder demo                             the main job: references, release, a demo class
 
 `check` exits 0 when every check passed, 1 when some failed (a submission that
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from autograder.core.assignments import ASSIGNMENTS, UnknownAssignment, module_name
 from autograder.class_grading.cluster_tls import TlsError
+from autograder.class_grading.records import CourseError
 from autograder.core.limits import Limits
 from autograder.core.paths import SOLUTIONS
 from autograder.core.submission import SubmissionError, read_cells
@@ -63,12 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     tls_parser.add_argument("folder", help="where to write ca.pem, cert.pem and key.pem")
     class_parser.add_argument("--force", action="store_true",
                               help="grade again submissions already autograded (as nbgrader's --force)")
+    report_parser = commands.add_parser("report", help="write the class report of a graded course (one HTML page)")
+    report_parser.add_argument("assignment", nargs="?", help="one assignment (default: all of them)")
+    report_parser.add_argument("--course", default=".", help="the nbgrader course folder (default: here)")
+    export_parser = commands.add_parser("export", help="export a graded course's grades to Gradescope or Canvas")
+    export_parser.add_argument("--format", required=True, choices=["gradescope", "canvas"])
+    export_parser.add_argument("--course", default=".", help="the nbgrader course folder (default: here)")
+    export_parser.add_argument("--to", help="where to write (default: COURSE/exports/...)")
+    export_parser.add_argument("--roster", help="for canvas: a CSV of nbgrader_id, Student, ID, SIS User ID, Section")
+    export_parser.add_argument("--canvas-assignments", help="for canvas: a CSV of assignment, canvas_id")
     demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
     demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (UnknownAssignment, SubmissionError, TlsError) as error:
+    except (UnknownAssignment, SubmissionError, TlsError, CourseError) as error:
         return _bad_input(args, str(error))
     except Exception as error:  # never a traceback: one line, and the JSON the caller waits for
         if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "course_tools":
@@ -111,6 +123,15 @@ def _run(args) -> int:
         from autograder.class_grading import grade as class_grading
 
         return class_grading.main(args)
+    if args.command == "report":
+        from autograder.class_grading import report
+
+        print(f"wrote {report.write(Path(args.course), args.assignment)}")
+        return 0
+    if args.command == "export":
+        from autograder.class_grading import exports
+
+        return exports.main(args)
     if args.command == "run-notebooks":
         return run_notebooks(args.which)
     if args.command == "tls-certificates":
@@ -249,4 +270,7 @@ def demo(folder: Path) -> int:
     as_expected = demo_class.print_table(scores)
     print(f"\nFeedback for each student: {folder}/feedback/STUDENT/ASSIGNMENT/ASSIGNMENT.html; "
           f"grades: {folder}/grades.csv")
+    from autograder.class_grading import report
+
+    print(f"The class report (what the class got wrong): {report.write(folder)}")
     return 0 if all_passed and as_expected else 1

@@ -101,12 +101,16 @@ class Steps:
 
     def shot(self, step: str) -> Path:
         """The whole notebook, not only what fits the window: the page is made as tall as the
-        notebook's scrolled content for the picture (at most 16,000 pixels)."""
+        notebook's scrolled content for the picture (at most 16,000 pixels). Any other page: all
+        of it."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
         size = self.page.viewport_size
         content = self.page.evaluate(f"() => document.querySelector('{NOTEBOOK} .jp-WindowedPanel-outer')"
                                      "?.scrollHeight ?? 0")
+        if not content:  # not a notebook (a report, a feedback page): the page scrolls itself
+            self.page.screenshot(path=str(path), full_page=True)
+            return path
         self.page.set_viewport_size({"width": size["width"], "height": min(16_000, max(size["height"], content + 150))})
         try:
             self.page.evaluate("panel => { const outer = document.querySelector(`${panel} .jp-WindowedPanel-outer`); "

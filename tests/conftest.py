@@ -56,10 +56,11 @@ def demo_class(tmp_path_factory):
 
 # `python3.11 tasks.py test` runs the suite in parallel (pytest-xdist, --dist loadgroup). Each
 # file runs whole in one process, so a module's costly fixture (a class graded by nbgrader) is
-# built once; the two files that read the graded demo class share one process, and one grading
+# built once; the three files that read the graded demo class share one process, and one grading
 # of it. The files start longest first (tasks.py keeps this order: --no-loadscope-reorder), so
 # the run of every attack as nobody goes on beside the root run of the attacks, not after it.
-SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class"}
+SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class",
+                   "test_report.py": "demo_class"}
 LONGEST_FIRST = ("test_attacks_as_nobody.py", "test_attacks.py", "test_class_grading.py", "test_nbgrader.py",
                  "test_catalog.py", "test_hostile.py", "test_pytest_face.py", "test_browser.py", "test_notebooks.py")
 

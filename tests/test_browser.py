@@ -211,6 +211,25 @@ def test_an_instructor_grades_a_manual_answer_and_the_total_export_and_feedback_
     assert said in text
 
 
+def test_the_class_report_opens_with_its_plots_and_sorts(instructor, browsing):
+    from autograder.class_grading import report
+
+    page, steps = browsing
+    page.goto(report.write(instructor.folder).as_uri())
+    plots = page.locator("img.plot")
+    assert plots.count() == 2  # one assignment: its scores and its pass rates
+    for k in range(plots.count()):
+        assert plots.nth(k).evaluate("img => img.complete && img.naturalWidth") > 100
+    mistake = page.locator("table.mistakes tbody tr")
+    assert mistake.count() == 1 and demo.MISTAKE_OF[GRADED].mistake.id in mistake.inner_text()
+    students = page.locator("table.students tbody tr td:first-child")
+    page.locator("table.students th", has_text="total").click()  # the lowest total first
+    assert students.all_inner_texts() == ["casey", "ada"]
+    page.locator("table.students th", has_text="total").click()
+    assert students.all_inner_texts() == ["ada", "casey"]
+    steps.shot("report")
+
+
 @pytest.mark.parametrize("assignment, figures", [("01_init", 2), ("03_sigmoid_loss", 1), ("04_calc_grad", 2),
                                                  ("06_epoch_loop", 3), ("07_relu_net", 2)])
 def test_the_figures_of_a_solved_notebook_are_in_the_page(lab, browsing, assignment, figures):

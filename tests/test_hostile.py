@@ -128,3 +128,21 @@ def test_the_worker_clock_counts_computing_not_waiting():
         process.wait()
     gone = WorkerClock(process.pid)
     assert not gone.readable and gone.seconds() == 0.0
+
+
+def test_the_class_report_lists_the_submissions_that_could_not_run(by_nbgrader):
+    """From the records the grading wrote: a timeout, a crash, memory, a notebook nbgrader could
+    not read; never a submission that ran, however slowly or noisily."""
+    from autograder.class_grading import report
+    from autograder.class_grading.records import read_course
+
+    listed = {student: why for student, _, why in report.summarize(read_course(by_nbgrader[0] / "course")).not_run}
+    by_name = {c.name: hostile._slug(c) for c in hostile.CASES}
+    for name in ("infinite loop in the function", "segfault through ctypes", "memory hog",
+                 "os._exit(0) in the function", "a loss that sleeps for ever"):
+        assert by_name[name] in listed, name
+    unreadable = hostile._slug(next(c for c in hostile.CASES if c.raw_notebook))
+    assert "could not grade the notebook" in listed[unreadable]
+    for name in ("a correct loss the machine stalls for 1.5 checks' seconds", "100 MB printed to stdout and stderr",
+                 "wrong signature"):
+        assert by_name[name] not in listed, name
