@@ -162,6 +162,14 @@ CASES = [
     """)),
     Case("a loss that sleeps for ever", loss=loss("import time\ntime.sleep(10_000)"), fails_py=LOSS_CHECKS,
          says=f"waited {3 * CHECK_SECONDS} s without finishing"),
+    Case("a loss that leaves its work to two busy children", loss=loss("""
+        import os, time
+        for _ in range(2):
+            if os.fork() == 0:
+                while True:
+                    pass
+        time.sleep(10_000)
+    """), fails_py=LOSS_CHECKS, says=f"did not finish within {CHECK_SECONDS} s"),
     Case("memory hog", loss=loss("hog = []\nwhile True:\n    hog.append(torch.ones(50_000_000))"),
          fails_py=LOSS_CHECKS, says="ran out of memory"),
     Case("100 MB printed to stdout and stderr", loss=loss("""

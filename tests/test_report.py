@@ -146,7 +146,7 @@ def roster(path, rows):
 
 def test_canvas_csv_names_a_student_missing_from_the_roster(demo_class, tmp_path):
     folder, _ = demo_class
-    listed = [("ada", "Ada L.", "101", "s101", "A"), ("blank", "B. Lank", "102", "s102", "A"),
+    listed = [("ada", "=HYPERLINK(\"http://x\")", "101", "s101", "A"), ("blank", "B. Lank", "102", "s102", "A"),
               ("casey", "Casey J.", "103", "s103", "B"), ("drew", "Drew K.", "104", "s104", "B")]  # no eve
     ids = tmp_path / "ids.csv"
     ids.write_text("assignment,canvas_id\n" + "".join(f"{a},{900 + i}\n" for i, a in enumerate(ASSIGNMENTS)))
@@ -162,7 +162,8 @@ def test_canvas_csv_names_a_student_missing_from_the_roster(demo_class, tmp_path
     by_id = {row[1]: row for row in rows[2:]}
     assert set(by_id) == {"101", "102", "103", "104"}
     for nbgrader_id, name, canvas_id, sis, section in listed:
-        assert by_id[canvas_id][:4] == [name, canvas_id, sis, section]
+        inert = "'" + name if name.startswith("=") else name  # a spreadsheet shows it, never runs it
+        assert by_id[canvas_id][:4] == [inert, canvas_id, sis, section]
         assert by_id[canvas_id][4:] == [f"{total[nbgrader_id, a][0]:g}" for a in ASSIGNMENTS]
 
 
@@ -216,8 +217,13 @@ def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(de
         gradebook.update_or_create_assignment(assignment, duedate=datetime(2000, 1, 1))
         for student in ("casey", "eve"):  # handed in a day late; the others' times are unknown
             gradebook.find_submission(assignment, student).timestamp = datetime(2000, 1, 2)
+        gradebook.add_assignment("quiz_by_hand")  # the course's, not the autograder's: no check of its own
         gradebook.db.commit()
     (shown,) = report.summarize(read_course(folder, assignment)).assignments
+    everything = report.summarize(read_course(folder))
+    assert "quiz_by_hand" in [a.name for a in everything.assignments]
+    assert "quiz_by_hand: not submitted" in "; ".join(everything.stuck["ada"])
+    assert "quiz_by_hand" in report.render(everything)
     assert (shown.manual_graded, shown.manual_to_grade) == (1, 0)
     assert sorted(shown.late) == ["casey", "eve"]
     assert shown.scores["casey"] == totals(demo_class[0])["casey", assignment][0] + 1.5

@@ -30,6 +30,7 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
 from autograder.class_grading.records import CourseError, CourseRecords, read_course
+from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import checks_for
 
 ROSTER_COLUMNS = ("nbgrader_id", "Student", "ID", "SIS User ID", "Section")
@@ -40,9 +41,9 @@ def gradescope(records: CourseRecords, folder: Path) -> list[Path]:
     written = []
     for (student, assignment), submission in sorted(records.submissions.items()):
         tests = []
-        for check in checks_for(assignment):
+        for check in checks_for(assignment) if assignment in ASSIGNMENTS else []:
             found = submission.checks.get(check.id)
-            tests.append({"name": check.id, "score": found.points if found else 0.0,
+            tests.append({"name": check.id, "score": submission.cell_scores.get(check.id, 0.0),
                           "max_score": float(check.points),
                           "output": found.output if found else "not graded: the grading left no record of this check",
                           "visibility": "after_published" if check.hidden else "visible"})
@@ -90,14 +91,19 @@ def canvas(records: CourseRecords, roster: dict[str, dict[str, str]], canvas_ids
     columns = [f"{a} ({canvas_ids[a]})" if a in canvas_ids else a for a in records.assignments]
     possible = {a: max((s.max_score for s in records.of(a)), default=0.0) for a in records.assignments}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow([*ROSTER_COLUMNS[1:], *columns])
         out.writerow(["    Points Possible", "", "", "", *[f"{possible[a]:g}" for a in records.assignments]])
         for student, row in roster.items():
-            out.writerow([*row.values(), *[_points(records, student, a) for a in records.assignments]])
+            out.writerow([*map(_inert, row.values()), *[_points(records, student, a) for a in records.assignments]])
     graded = sorted({student for student, _ in records.submissions})
     return [student for student in graded if student not in roster]
+
+
+def _inert(text: str) -> str:
+    """A roster cell a spreadsheet will not run as a formula (a name can start with = or @)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _points(records: CourseRecords, student: str, assignment: str) -> str:

@@ -46,6 +46,7 @@ class SubmissionRecord:
     max_score: float
     seconds_late: float
     checks: dict[str, CheckRecord] = field(default_factory=dict)  # by check id
+    cell_scores: dict[str, float] = field(default_factory=dict)  # the gradebook's, by grade id (overrides kept)
     manual: list[ManualGrade] = field(default_factory=list)
 
 
@@ -92,15 +93,17 @@ def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
                     continue
                 record = SubmissionRecord(student, name, float(submission.score), float(submission.max_score),
                                           float(submission.total_seconds_late or 0.0))
-                for notebook in submission.notebooks:
+                paths = [folder / "autograded" / student / name / f"{n.name}.ipynb" for n in submission.notebooks]
+                if not all(path.is_file() for path in paths):  # nbgrader failed on it: nothing to export
+                    unreadable.append((student, name))
+                    continue
+                for notebook, path in zip(submission.notebooks, paths):
                     for grade in notebook.grades:
                         if grade.cell.cell_type == "markdown":
                             record.manual.append(ManualGrade(grade.name, grade.manual_score, float(grade.max_score),
                                                              bool(grade.needs_manual_grade)))
-                    path = folder / "autograded" / student / name / f"{notebook.name}.ipynb"
-                    if not path.is_file():
-                        unreadable.append((student, name))
-                        continue
+                        else:
+                            record.cell_scores[grade.name] = float(grade.score)
                     for cell in nbformat.read(path, as_version=4).cells:
                         found = cell.metadata.get(RECORD)
                         if cell.cell_type == "code" and isinstance(found, dict):

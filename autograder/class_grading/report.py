@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.class_grading.records import CourseRecords, read_course
+from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import checks_for, known_mistakes
 
 STUCK_BELOW = 0.5  # a submission below half its points makes its student "stuck"
-COULD_NOT_RUN = ("timed out", "crashed")
+COULD_NOT_RUN = ("timed out", "crashed", "not run")  # "not run": the grading could not reach the check
 
 
 @dataclass
@@ -87,8 +88,9 @@ def summarize(records: CourseRecords) -> ClassReport:
     not_run = [(s, a, "nbgrader could not grade the notebook (unreadable, or its grading failed)")
                for s, a in records.unreadable]
     for assignment in records.assignments:
-        checks = {c.id: c for c in checks_for(assignment)}
-        fixes = {k.id: k for k in known_mistakes(assignment)}
+        known = assignment in ASSIGNMENTS  # else an assignment of the course graded by hand only
+        checks = {c.id: c for c in checks_for(assignment)} if known else {}
+        fixes = {k.id: k for k in known_mistakes(assignment)} if known else {}
         submitted = records.of(assignment)
         summary = AssignmentSummary(assignment, max((s.max_score for s in submitted), default=0.0))
         rates = {c.id: CheckRate(c.id, c.function, c.hidden, float(c.points)) for c in checks.values()}
@@ -114,7 +116,8 @@ def summarize(records: CourseRecords) -> ClassReport:
                     group = unnamed.setdefault((assignment, record.check, record.summary),
                                                UnnamedFailure(assignment, record.check, record.summary))
                     group.students.append(sub.student)
-            broke = next((r for r in sub.checks.values() if r.status in COULD_NOT_RUN), None)
+            broke = min((r for r in sub.checks.values() if r.status in COULD_NOT_RUN),  # the cause first
+                        key=lambda r: COULD_NOT_RUN.index(r.status), default=None)
             if broke is not None:
                 not_run.append((sub.student, assignment, f"{broke.check}: {broke.summary}"))
             unwritten = [f for f in dict.fromkeys(c.function for c in checks.values())
@@ -179,10 +182,9 @@ def render(report: ClassReport, assignment: str | None = None) -> str:
     parts.append(_table(["student", "assignment", "what happened"], [list(row) for row in report.not_run], "not-run")
                  if report.not_run else "<p>None: every submission ran.</p>")
     parts.append("<h2>Every student</h2><p>Click a column to sort.</p>")
-    names = [a.name for a in report.assignments]
+    names, possible = [a.name for a in report.assignments], sum(a.max_score for a in report.assignments)
     parts.append(_table(["student", *names, "total"],
-                        [[s, *[_score(row[a]) for a in names],
-                          _score((sum(v[0] for v in row.values() if v), sum(v[1] for v in row.values() if v)))]
+                        [[s, *[_score(row[a]) for a in names], _score((sum(v[0] for v in row.values() if v), possible))]
                          for s, row in report.table.items()], "students", sortable=True))
     for summary in report.assignments:
         parts.append(_assignment(summary))
@@ -275,7 +277,7 @@ for (const table of document.querySelectorAll("table.sortable")) {{
     const body = table.tBodies[0], up = th.dataset.order !== "up";
     const key = row => {{
       const text = row.cells[column].textContent, number = parseFloat(text);
-      return isNaN(number) ? text : number;
+      return text === "—" ? -Infinity : isNaN(number) ? text : number;  // not submitted: lowest
     }};
     [...body.rows].sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1))
       .forEach(row => body.appendChild(row));

@@ -140,8 +140,11 @@ class Sandbox:
         try:
             transport.send(self.write, message, waiting_until)
             self._await_reply(clock, deadline.seconds - before, waiting_until)
-            reply = transport.receive(self.read, waiting_until)
+            # a reply streams in at once: the rest of it gets what is left of the CPU time, on the wall clock
+            left = max(1.0, deadline.seconds - before - clock.seconds())
+            reply = transport.receive(self.read, min(waiting_until, time.monotonic() + left))
         except transport.ChannelTimeout:
+            clock.seconds()  # what it computed, read before it is killed
             self.stop()
             if clock.readable and before + clock.used < deadline.seconds / 2 and waiting_until < self.deadline.at:
                 raise Fatal(f"{what} waited {WAIT_FACTOR * deadline.seconds:g} s without finishing",
@@ -226,10 +229,14 @@ class SandboxStudent(Asker):
 
 
 class WorkerClock:
-    """The CPU seconds a worker has spent since this clock was made: its own threads' and
-    those of the children it has waited for, read from /proc (10 ms steps). A process the
-    grader cannot read (/proc mounted with hidepid) is not `readable`: its checks' seconds are
-    then counted on the wall clock."""
+    """The CPU seconds a worker has spent since this clock was made, read from /proc (10 ms
+    steps): its own threads', those of the children it has waited for, and those of every live
+    process it started (they are its descendants, orphans included: it is PID 1 of its
+    namespace). A child that ends unwaited for between two readings (SIGCHLD ignored) escapes
+    the count: the wall clock still bounds it. A process the grader cannot read (/proc mounted
+    with hidepid) is not `readable`: its checks' seconds are then counted on the wall clock."""
+
+    MAX_PROCESSES = 256  # of a worker's tree read at each poll (its pids cgroup allows 64)
 
     TICK = 1 / os.sysconf("SC_CLK_TCK")
 
@@ -245,9 +252,40 @@ class WorkerClock:
         return self.used
 
     def _ticks(self) -> int | None:
-        try:
-            with open(f"/proc/{self.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-            return sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-        except (OSError, IndexError, ValueError):
+        total = _process_ticks(self.pid)  # read first: a child reaped meanwhile is missed, never counted twice
+        if total is None:
             return None
+        seen, waiting = {self.pid}, [self.pid]
+        while waiting and len(seen) < self.MAX_PROCESSES:
+            for child in _children(waiting.pop()):
+                if child not in seen:
+                    seen.add(child)
+                    waiting.append(child)
+                    total += _process_ticks(child) or 0
+        return total
+
+
+def _process_ticks(pid: int) -> int | None:
+    """utime, stime, cutime and cstime of a process (all its threads), in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    """The live children of every thread of a process."""
+    found = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children", "rb") as children:
+                found += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            pass
+    return found
