@@ -11,8 +11,9 @@ fail at once, so a loop that never ends costs one check's time, not every check'
 
 A check's seconds are the worker's CPU seconds (`WorkerClock`), not the wall clock's: on a
 machine busy grading a class, or beside a neighbour that hogs it, the same function gets the
-same verdict. Code that waits instead of computing (a sleep, a child process it waits for)
-is bounded by the wall clock, at WAIT_FACTOR times a check's seconds.
+same verdict; the processes it starts count too. Code that waits instead of computing (a
+sleep, a read that never returns) is bounded by the wall clock, at WAIT_FACTOR times a
+check's seconds; the submission's seconds bound everything on the wall clock.
 """
 from __future__ import annotations
 
