@@ -34,6 +34,8 @@ from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import checks_for
 
 ROSTER_COLUMNS = ("nbgrader_id", "Student", "ID", "SIS User ID", "Section")
+GRADESCOPE_FOLDER = Path("exports", "gradescope")  # in the course folder, unless --to says otherwise
+CANVAS_FILE = Path("exports", "canvas_grades.csv")
 
 
 def gradescope(records: CourseRecords, folder: Path) -> list[Path]:
@@ -130,13 +132,13 @@ def main(args) -> int:
         print("not exported, as nbgrader could not grade them: "
               + ", ".join(f"{student}/{assignment}" for student, assignment in records.unreadable))
     if args.format == "gradescope":
-        folder = Path(args.to) if args.to else course / "exports" / "gradescope"
+        folder = Path(args.to) if args.to else course / GRADESCOPE_FOLDER
         written = gradescope(records, folder)
         print(f"wrote {len(written)} results.json under {folder}")
         return 0
     if not args.roster:
         raise CourseError("--format canvas needs --roster FILE (columns: " + ", ".join(ROSTER_COLUMNS) + ")")
-    path = Path(args.to) if args.to else course / "exports" / "canvas_grades.csv"
+    path = Path(args.to) if args.to else course / CANVAS_FILE
     missing = canvas(records, read_roster(Path(args.roster)),
                      read_canvas_assignments(Path(args.canvas_assignments) if args.canvas_assignments else None), path)
     print(f"wrote {path}")
@@ -155,7 +157,7 @@ class GradescopeExport(ExportPlugin):
             records = _chosen(read_course(course), self.assignment, self.student)
         except CourseError as error:
             self.parent.fail(str(error))
-        folder = Path(self.to) if self.to else course / "exports" / "gradescope"
+        folder = Path(self.to) if self.to else course / GRADESCOPE_FOLDER
         self.log.info("wrote %d results.json under %s", len(gradescope(records, folder)), folder)
 
 
@@ -169,7 +171,7 @@ class CanvasExport(ExportPlugin):
         course = Path(self.parent.coursedir.root)
         try:
             records = _chosen(read_course(course), self.assignment, self.student)
-            path = Path(self.to) if self.to else course / "exports" / "canvas_grades.csv"
+            path = Path(self.to) if self.to else course / CANVAS_FILE
             ids = read_canvas_assignments(course / self.canvas_assignments if self.canvas_assignments else None)
             missing = canvas(records, read_roster(course / self.roster), ids, path)
         except CourseError as error:

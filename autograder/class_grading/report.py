@@ -231,13 +231,18 @@ def _png(figure) -> str:
     return f"<img class='plot' alt='' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
 
 
-def _plot_histogram(summary: AssignmentSummary) -> str:
+def _figure(width: float, height: float):
+    """A figure and its axes, drawn off screen."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(4.5, 2.6))
+    return plt.subplots(figsize=(width, height))
+
+
+def _plot_histogram(summary: AssignmentSummary) -> str:
+    figure, axes = _figure(4.5, 2.6)
     top = summary.max_score or 1.0
     axes.hist(list(summary.scores.values()), bins=10, range=(0, top), color="#4c72b0", edgecolor="white")
     axes.set(title=f"{summary.name}: scores", xlabel=f"points (of {top:g})", ylabel="students")
@@ -246,12 +251,7 @@ def _plot_histogram(summary: AssignmentSummary) -> str:
 
 
 def _plot_rates(summary: AssignmentSummary) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(5.5, 0.3 * len(summary.checks) + 0.9))
+    figure, axes = _figure(5.5, 0.3 * len(summary.checks) + 0.9)
     names = [c.check + (" (hidden)" if c.hidden else "") for c in summary.checks]
     axes.barh(names[::-1], [100 * c.rate for c in summary.checks][::-1], color="#55a868")
     axes.set(title=f"{summary.name}: pass rate per check", xlabel="% of submissions", xlim=(0, 100))

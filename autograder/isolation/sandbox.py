@@ -163,7 +163,7 @@ class Sandbox:
             raise Fatal(f"{what} ended the grading process ({how})",
                         "Does it call os._exit, crash Python, or use more memory than allowed?") from None
         finally:
-            self.computed[deadline] = before + clock.seconds()
+            self.computed[deadline] = before + clock.used  # read last just before the reply, or at the timeout
             if message.get("op") in STUDENT_WORK:
                 self.work_seconds += time.perf_counter() - sent
         if not isinstance(reply, dict) or "internal" in reply:
