@@ -177,7 +177,10 @@ def test_an_instructor_grades_a_manual_answer_and_the_total_export_and_feedback_
     assert row.locator(".score").inner_text().startswith(f"{before['casey']:g} / ")
     assert row.locator(".needs-manual-grade .glyphicon-ok").count() == 1
     steps.shot("submissions")
-    row.locator("a.name-shown").click()
+    # the page binds its inputs once it has its grades: one typed into before is never saved
+    with page.expect_response(lambda r: "/api/grades" in r.url and r.ok), \
+            page.expect_response(lambda r: "/api/comments" in r.url and r.ok):
+        row.locator("a.name-shown").click()
     score = page.locator(f"input.score#{grade_id}")
     score.wait_for()
     with page.expect_response(lambda r: "/api/grade/" in r.url and r.request.method == "PUT" and r.ok):
