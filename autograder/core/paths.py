@@ -2,7 +2,7 @@
 
 PACKAGE is the autograder package, in this repository or installed from the wheel.
 REPOSITORY is the folder above it: a clone of the course (source/, release/,
-solutions/, nbgrader_config.py), or site-packages for a student's installed wheel,
+solutions/, translations/, nbgrader_config.py), or site-packages for a student's installed wheel,
 where those do not exist. REFERENCES holds the reference tensors: public/ (in the
 wheel) and hidden/ (never in the wheel, never readable by a worker).
 """
@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 REPOSITORY = PACKAGE.parent
 SOURCE, RELEASE, SOLUTIONS = REPOSITORY / "source", REPOSITORY / "release", REPOSITORY / "solutions"
 NBGRADER_CONFIG = REPOSITORY / "nbgrader_config.py"
+TRANSLATIONS = REPOSITORY / "translations"  # one folder per language: LANG/ASSIGNMENT.md
 REFERENCES = PACKAGE / "references"
 PUBLIC, HIDDEN = REFERENCES / "public", REFERENCES / "hidden"
 
