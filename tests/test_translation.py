@@ -46,6 +46,17 @@ def test_bold_chinese_renders_bold(assignment):
             assert "**" not in shown, [line for line in shown.splitlines() if "**" in line]
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_line_break_splits_chinese_text(assignment):
+    """A line break inside a paragraph renders as a space, which between two Chinese characters is
+    a visible gap: a Chinese paragraph is one line (the ```text diagram aside)."""
+    wide = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+    for cell in build("zh", assignment).cells:
+        if cell.cell_type == "markdown":
+            prose = re.sub(r"```.*?```", "", cell.source, flags=re.S)
+            assert not re.search(f"{wide}\n[ \t]*{wide}", prose), prose[:120]
+
+
 # The mechanism, on a small notebook: what a translation may change, and what it may not.
 ENGLISH = nbformat.v4.new_notebook(cells=[
     nbformat.v4.new_markdown_cell("## Why a learning rate\n\nThe gradient says which way is downhill."),
