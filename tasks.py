@@ -5,7 +5,7 @@
     python3.11 tasks.py demo         the main job: build the references, grade the solutions
     python3.11 tasks.py test         the test suite, in parallel (add -n 0 for one process)
     python3.11 tasks.py references   rebuild the reference tensors from solutions/
-    python3.11 tasks.py release      regenerate release/ from source/ with nbgrader
+    python3.11 tasks.py release      the Chinese notebooks into source/, then release/ with nbgrader
     python3.11 tasks.py mistakes     the report on the catalogue of student mistakes
     python3.11 tasks.py hostile      the reports on broken and hostile submissions, and on attacks
     python3.11 tasks.py bench        nbgrader autograde against `python -m autograder grade`, timed

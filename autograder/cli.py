@@ -2,7 +2,7 @@
 
     python -m autograder check ASSIGNMENT PATH [--json]   grade a .py file or a notebook
     python -m autograder references [--check]             rebuild (or verify) the reference tensors
-    python -m autograder release                          regenerate release/ from source/ with nbgrader
+    python -m autograder release                          the Chinese notebooks into source/, then release/ with nbgrader
     python -m autograder run-notebooks source|release     run every notebook top to bottom, timed
     python -m autograder grade [ASSIGNMENT] [--jobs N]    grade a whole nbgrader course in parallel
     python -m autograder tls-certificates DIR             certificates for a Dask cluster of graders
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.core.assignments import ASSIGNMENTS, UnknownAssignment, module_name
+from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, UnknownAssignment, edition, module_name
 from autograder.class_grading.cluster_tls import TlsError
 from autograder.class_grading.records import CourseError
 from autograder.core.limits import Limits
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("check", help="grade a student's .py file or notebook")
-    grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}")
+    grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}, or its Chinese edition (ID_zh)")
     grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
     grade.add_argument("--check-seconds", type=float, default=Limits.check_seconds,
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="memory the student's code may use (default %(default)g GiB)")
     refs = commands.add_parser("references", help="rebuild the reference tensors from solutions/")
     refs.add_argument("--check", action="store_true", help="only verify they are up to date")
-    commands.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    commands.add_parser("release", help="translated notebooks into source/, then release/ from source/ with nbgrader")
     run_parser = commands.add_parser("run-notebooks", help="run the source or release notebooks, timed")
     run_parser.add_argument("which", choices=["source", "release"])
     class_parser = commands.add_parser(
@@ -101,7 +101,7 @@ def _max_score(assignment: str) -> float:
     from autograder.core.checks import checks_for
 
     try:
-        return sum(c.points for c in checks_for(assignment))
+        return sum(c.points for c in checks_for(edition(assignment)[0]))
     except (UnknownAssignment, KeyError):
         return 0
 
@@ -114,10 +114,15 @@ def _run(args) -> int:
     if args.command == "references":
         return references(verify_only=args.check)
     if args.command == "release":
-        from course_tools.course import write_release
+        from course_tools.course import rebuild
+        from course_tools.translation import TranslationError
 
-        write_release()
-        print("release/ regenerated from source/")
+        try:
+            translated = rebuild()
+        except TranslationError as error:
+            return _bad_input(args, f"{error}; release/ is unchanged")
+        print(f"source/: {len(translated)} translated notebooks built from translations/; "
+              "release/ regenerated from source/")
         return 0
     if args.command == "grade":
         from autograder.class_grading import grade as class_grading
@@ -171,12 +176,13 @@ def solution_submission(assignment: str, folder: Path) -> Path:
     return path
 
 
-def report_submission(assignment: str, path: str, limits: Limits, *, as_json: bool) -> int:
-    """`python -m autograder check ASSIGNMENT PATH [--json]`: every check of the assignment on
-    one file, printed (or as JSON); the exit status is 1 when any check failed."""
+def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: bool) -> int:
+    """`python -m autograder check ASSIGNMENT PATH [--json]`: every check of the assignment (or of
+    the assignment an edition translates: 01_init_zh) on one file, printed (or as JSON); the exit
+    status is 1 when any check failed."""
     from autograder.isolation.zygote import Zygote
 
-    module_name(assignment)
+    assignment = edition(nbgrader_id)[0]
     read_cells(path)  # bad input is said at once, before anything starts
     zygote = Zygote(assignments=[assignment])  # it warms up while this process imports the checks
     try:
@@ -186,7 +192,7 @@ def report_submission(assignment: str, path: str, limits: Limits, *, as_json: bo
         zygote.close()
     score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
     if as_json:
-        print(json.dumps({"assignment": assignment, "score": score, "max_score": max_score,
+        print(json.dumps({"assignment": nbgrader_id, "score": score, "max_score": max_score,
                           "checks": [_json(r) for r in results], "sandbox": about.get("confinement")}, indent=1))
     else:
         for r in results:
@@ -231,7 +237,7 @@ def run_notebooks(which: str) -> int:
     from course_tools import course
 
     folder = course.SOURCE if which == "source" else course.RELEASE
-    for assignment in ASSIGNMENTS:
+    for assignment in COURSE_ASSIGNMENTS:
         _, seconds = course.run_notebook(course.notebook_path(folder, assignment))
         print(f"{which}/{assignment}: {seconds:.1f} s", flush=True)
     return 0
@@ -241,7 +247,7 @@ def demo(folder: Path) -> int:
     """References, the solutions through this command, then the nbgrader pipeline on a class."""
     from autograder.core import data
     from course_tools import demo as demo_class
-    from course_tools.course import write_release
+    from course_tools.course import rebuild
     from autograder.isolation.zygote import Zygote
 
     references(verify_only=False)
@@ -265,7 +271,7 @@ def demo(folder: Path) -> int:
     zygote.close()
     print("\nRegenerating release/ from source/ with nbgrader, then grading a demo class in "
           f"{folder}/ ...", flush=True)
-    write_release()
+    rebuild()
     scores = demo_class.run(folder.resolve(), grade_with="grade")
     as_expected = demo_class.print_table(scores)
     print(f"\nFeedback for each student: {folder}/feedback/STUDENT/ASSIGNMENT/ASSIGNMENT.html; "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import COURSE_ASSIGNMENTS
 from autograder.core.paths import NBGRADER_CONFIG, RELEASE, SOURCE, notebook_path
 
 SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?", re.M | re.S)
@@ -59,9 +59,20 @@ def write_release(target: Path = RELEASE) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         course = new_course(Path(scratch) / "course")
         generate_release(course)
-        for assignment in ASSIGNMENTS:
+        for assignment in COURSE_ASSIGNMENTS:
             shutil.rmtree(target / assignment, ignore_errors=True)
             shutil.copytree(course / "release" / assignment, target / assignment)
+
+
+def rebuild() -> list[Path]:
+    """What `python -m autograder release` does: the translated editions into source/, from
+    translations/ and the English source notebooks, then release/ from source/. Returns the
+    translated notebooks' paths; raises translation.TranslationError when one is stale."""
+    from course_tools.translation import write_sources
+
+    written = write_sources()
+    write_release()
+    return written
 
 
 def answers_of(notebook) -> dict[str, str]:

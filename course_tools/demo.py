@@ -9,6 +9,8 @@ Regenerate the release, then four students submit all seven assignments:
           (nbgrader restores them, so drew loses the same points as casey)
   eve     ada's notebooks, plus a cell tagged "demo" that redefines every function wrongly
           and then never ends: grading skips demonstration cells     full marks
+  li      works in Chinese: submits the Chinese editions (01_init_zh …), with the solutions,
+          except casey's mistake in 03                               loses that mistake's checks
 They are built here, from the solutions, the release and the mistakes below, never
 stored as student data. Autograde, feedback and grades.csv follow, then a score table.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_tools import course as nb
-from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS
+from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, edition, edition_id
 from autograder.core.checks import KnownMistake, known_mistakes
 
 
@@ -52,16 +54,28 @@ MISTAKES = (
     Mistake("07_relu_net", "no_relu", frozenset({"simple_net_matches_reference", "simple_net_is_differentiable"})),
 )
 MISTAKE_OF = {m.assignment: m for m in MISTAKES}
-STUDENTS = ("ada", "blank", "casey", "drew", "eve")
+STUDENTS = ("ada", "blank", "casey", "drew", "eve", "li")
+LANGUAGE_OF = {"li": "zh"}  # the edition each student works in: English unless said here
+LI_MISTAKE = "03_sigmoid_loss"  # the one assignment where li makes casey's mistake
+
+
+def submitted_id(student: str, assignment: str) -> str:
+    """The nbgrader id of what `student` submits for `assignment`: its edition in their language."""
+    return edition_id(assignment, LANGUAGE_OF.get(student, "en"))
 
 
 def notebook_of(student: str, assignment: str):
-    """The notebook `student` submits for `assignment`."""
+    """The notebook `student` submits for `assignment` (in the edition of their language)."""
     if student == "blank":
         return nb.student_notebook(assignment)
     answers = nb.reference_answers(assignment)
     if student == "ada":
         return nb.student_notebook(assignment, answers)
+    if student == "li":
+        if assignment == LI_MISTAKE:
+            wrong = MISTAKE_OF[assignment].mistake
+            answers = {**answers, wrong.function: wrong.code.strip()}
+        return nb.student_notebook(submitted_id(student, assignment), answers)
     if student == "eve":
         return with_a_breaking_demo_cell(nb.student_notebook(assignment, answers), assignment)
     planned = MISTAKE_OF[assignment]
@@ -113,7 +127,7 @@ def run(folder: Path, grade_with: str = "nbgrader") -> dict[tuple[str, str], tup
     timings["generate the release"] = time.perf_counter() - start
     for student in STUDENTS:
         for assignment in ASSIGNMENTS:
-            nb.submit(course, student, assignment, notebook_of(student, assignment))
+            nb.submit(course, student, submitted_id(student, assignment), notebook_of(student, assignment))
     n = len(STUDENTS) * len(ASSIGNMENTS)
     if grade_with == "grade":
         from autograder.class_grading.grade import grade_class
@@ -151,13 +165,15 @@ def run(folder: Path, grade_with: str = "nbgrader") -> dict[tuple[str, str], tup
 
 
 def expected_score(student: str, assignment: str) -> float:
-    """What the autograded checks should give each made-up student."""
+    """What the autograded checks should give each made-up student (`assignment`: either edition)."""
     from autograder.core.checks import checks_for
 
+    assignment = edition(assignment)[0]
     checks = checks_for(assignment)
     if student == "blank":
         return 0.0
-    lost = MISTAKE_OF[assignment].fails if student in ("casey", "drew") else frozenset()
+    mistaken = student in ("casey", "drew") or (student == "li" and assignment == LI_MISTAKE)
+    lost = MISTAKE_OF[assignment].fails if mistaken else frozenset()
     return float(sum(c.points for c in checks if c.id not in lost))
 
 
@@ -166,11 +182,12 @@ def print_table(scores: dict[tuple[str, str], tuple[float, float]]) -> bool:
     print(f"\n{'student':<8}" + "".join(f"{a[:7]:>9}" for a in ASSIGNMENTS) + f"{'total':>9}   as expected")
     all_expected = True
     for student in STUDENTS:
-        row = [scores.get((student, a), (0.0, 0.0)) for a in ASSIGNMENTS]
+        row = [scores.get((student, submitted_id(student, a)), (0.0, 0.0)) for a in ASSIGNMENTS]
         expected = all(s == expected_score(student, a) for (s, _), a in zip(row, ASSIGNMENTS))
         all_expected &= expected
         total, top = sum(s for s, _ in row), sum(m for _, m in row)
         print(f"{student:<8}" + "".join(f"{f'{s:g}/{m:g}':>9}" for s, m in row)
               + f"{f'{total:g}/{top:g}':>9}   {'yes' if expected else 'NO'}")
-    print("(each assignment: 10 autograded points, and 2 for the answer your instructor grades by hand)")
+    print("(each assignment: 10 autograded points, and 2 for the answer your instructor grades by hand;\n"
+          " li's scores are those of the Chinese editions, 01_init_zh …)")
     return all_expected

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import ASSIGNMENTS, edition_id
 from autograder.core.paths import REPOSITORY, SOURCE, TRANSLATIONS, notebook_path
 
-LANGUAGES = ("zh",)
+LANGUAGES = ("zh",)  # the languages translated from English (autograder.core.assignments.LANGUAGES)
 MARKER = re.compile(r"^<!-- cell (\d+) (code|markdown|raw) ([0-9a-f]{8})( same)? -->$", re.M)
 NBGRADER_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
@@ -173,6 +173,19 @@ def build(lang: str, assignment: str) -> nbformat.NotebookNode:
     except TranslationError as error:
         shown = path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
         raise TranslationError(f"{shown}: {error}") from None
+
+
+def write_sources(folder: Path = SOURCE) -> list[Path]:
+    """Build every translated instructor notebook into `folder` (nbgrader's source/), as
+    FOLDER/ID_LANG/ID_LANG.ipynb; return their paths. Raises TranslationError on a stale one."""
+    written = []
+    for lang in LANGUAGES:
+        for assignment in ASSIGNMENTS:
+            path = notebook_path(folder, edition_id(assignment, lang))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(build(lang, assignment), path)
+            written.append(path)
+    return written
 
 
 def main(argv: list[str]) -> int:

@@ -180,12 +180,13 @@ def test_a_job_sanitizes_every_submission_as_nbgrader_did(demo_class):
     config = PyFileConfigLoader("nbgrader_config.py", str(demo_class)).load_config()
     database = f"sqlite:///{demo_class / 'gradebook.db'}"
     for assignment in ASSIGNMENTS:
-        snapshot = CourseNotebook.read(database, assignment, config)
-        assert "RepairCells" in [p.__name__ for p in snapshot.preprocessors]
-        for student in demo.STUDENTS:
-            submitted = course.notebook_path(demo_class / "submitted" / student, assignment).read_text()
-            graded = nbformat.read(course.notebook_path(demo_class / "autograded" / student, assignment), 4)
-            assert jobs.sanitized_cells(submitted, snapshot) == notebook_cells(graded, "your notebook"), (student, assignment)
+        for student in demo.STUDENTS:  # li's are the Chinese editions
+            nbgrader_id = demo.submitted_id(student, assignment)
+            snapshot = CourseNotebook.read(database, nbgrader_id, config)
+            assert "RepairCells" in [p.__name__ for p in snapshot.preprocessors]
+            submitted = course.notebook_path(demo_class / "submitted" / student, nbgrader_id).read_text()
+            graded = nbformat.read(course.notebook_path(demo_class / "autograded" / student, nbgrader_id), 4)
+            assert jobs.sanitized_cells(submitted, snapshot) == notebook_cells(graded, "your notebook"), (student, nbgrader_id)
 
 
 def test_a_notebook_the_course_lacks_has_no_snapshot(demo_class):

@@ -9,7 +9,7 @@ import html
 import pytest
 
 from course_tools import course, demo
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, edition, edition_id
 from autograder.core.checks import checks_for
 
 
@@ -19,7 +19,7 @@ def graded(demo_class):
 
 
 def points(assignment):
-    return {c.id: float(c.points) for c in checks_for(assignment)}
+    return {c.id: float(c.points) for c in checks_for(edition(assignment)[0])}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -44,6 +44,14 @@ def test_a_mistake_loses_exactly_its_checks_even_with_test_cells_edited(graded, 
     assert lost == demo.MISTAKE_OF[assignment].fails
     kept = {grade_id: score for grade_id, score in scores.items() if grade_id not in lost}
     assert kept == {k: v for k, v in points(assignment).items() if k not in lost}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_student_working_in_chinese_is_graded_by_the_same_checks(graded, assignment):
+    folder, _ = graded
+    scores = course.cell_scores(folder, "li", edition_id(assignment, "zh"))
+    lost = demo.MISTAKE_OF[assignment].fails if assignment == demo.LI_MISTAKE else frozenset()
+    assert scores == {k: 0.0 if k in lost else v for k, v in points(assignment).items()}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -72,12 +80,12 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(graded, ass
     folder, _ = graded
     hidden = [c.id for c in checks_for(assignment) if c.hidden]
     for student in demo.STUDENTS:
-        page = html.unescape(course.notebook_path(folder / "feedback" / student, assignment)
+        page = html.unescape(course.notebook_path(folder / "feedback" / student, demo.submitted_id(student, assignment))
                              .with_suffix(".html").read_text())
         assert "BEGIN HIDDEN TESTS" not in page
         for check_id in hidden:
             assert f'grade("{check_id}"' not in page
-        if student in ("casey", "drew"):
+        if student in ("casey", "drew") or (student == "li" and assignment == demo.LI_MISTAKE):
             for check_id in demo.MISTAKE_OF[assignment].fails:
                 assert f"✗ {check_id}: 0/" in page
             assert demo.MISTAKE_OF[assignment].mistake.diagnosis in page
@@ -86,10 +94,11 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(graded, ass
 
 
 def test_grades_csv_has_a_row_per_student_and_assignment_with_the_expected_score(graded):
-    folder, scores = graded
-    assert set(scores) == {(s, a) for s in demo.STUDENTS for a in ASSIGNMENTS}
+    folder, scores = graded  # nbgrader's export: every assignment of the gradebook, both editions
+    assert set(scores) == {(s, a) for s in demo.STUDENTS for a in COURSE_ASSIGNMENTS}
     for (student, assignment), (score, max_score) in scores.items():
-        assert score == demo.expected_score(student, assignment), (student, assignment)
+        submitted = assignment == demo.submitted_id(student, edition(assignment)[0])
+        assert score == (demo.expected_score(student, assignment) if submitted else 0.0), (student, assignment)
         assert max_score == sum(points(assignment).values()) + 2  # the manually graded answer
 
 

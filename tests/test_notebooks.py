@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from course_tools import course
-from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, earlier, module_name
+from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, FUNCTIONS, earlier, edition, module_name
 from autograder.core.checks import checks_for
 
 
@@ -77,20 +77,20 @@ def test_provided_functions_are_the_reference_solutions(assignment):
 
 def test_the_committed_release_is_what_nbgrader_generates(tmp_path):
     course.write_release(tmp_path)
-    for assignment in ASSIGNMENTS:
+    for assignment in COURSE_ASSIGNMENTS:
         generated = course.notebook_path(tmp_path, assignment).read_bytes()
         committed = course.notebook_path(course.RELEASE, assignment).read_bytes()
         assert generated == committed, f"release/{assignment} is stale: run `python3.11 tasks.py release`"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", COURSE_ASSIGNMENTS)
 def test_the_release_holds_no_solution_and_no_hidden_test(assignment):
     text = course.notebook_path(course.RELEASE, assignment).read_text()
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
         assert marker not in text
     released = read(course.RELEASE, assignment)
     source_text = "\n".join(c.source for c in released.cells)
-    for check in checks_for(assignment):
+    for check in checks_for(edition(assignment)[0]):
         assert (f'grade("{check.id}"' in source_text) != check.hidden, check.id
     # every solution line that appears nowhere else in the source notebook must be gone
     source = "\n".join(c.source for c in read(course.SOURCE, assignment).cells)
@@ -103,14 +103,14 @@ def test_the_release_holds_no_solution_and_no_hidden_test(assignment):
         assert line not in source_text, f"{line!r} reached the release"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", COURSE_ASSIGNMENTS)
 def test_the_release_runs_top_to_bottom_reporting_not_implemented(assignment):
     notebook, _ = course.run_notebook(course.notebook_path(course.RELEASE, assignment))
     printed = {}
     for cell in notebook.cells:
         if cell.cell_type == "code":
             printed[cell.source] = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    for function in FUNCTIONS[assignment]:
+    for function in FUNCTIONS[edition(assignment)[0]]:
         assert "not implemented yet" in printed[f'check("{function}", globals())']
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -125,7 +125,7 @@ def executed_source(assignment):
     return course.run_notebook(course.notebook_path(course.SOURCE, assignment))[0]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", COURSE_ASSIGNMENTS)
 def test_the_source_runs_top_to_bottom_with_full_marks(assignment):
     notebook = executed_source(assignment)
     for cell in notebook.cells:

@@ -2,7 +2,8 @@
 
 The demo class (course_tools/demo.py), graded by nbgrader: ada and eve submit the solutions,
 blank the untouched release, casey one known mistake per step, drew the same mistakes with
-the test cells that catch them edited or deleted.
+the test cells that catch them edited or deleted, li the Chinese editions (casey's mistake in 03).
+The report and the exports are by assignment: li's 03_sigmoid_loss_zh counts as 03_sigmoid_loss.
 """
 import base64
 import csv
@@ -15,7 +16,7 @@ import pytest
 
 from autograder.class_grading import exports, report
 from autograder.class_grading.records import read_course
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import ASSIGNMENTS, edition
 from autograder.core.checks import checks_for
 from course_tools import course, demo
 
@@ -27,9 +28,16 @@ def summary(demo_class):
 
 
 def totals(folder):
-    """(student, assignment) -> (score, max score), from nbgrader's own export."""
-    return {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"]))
-            for r in course.export_grades(folder)}
+    """(student, assignment) -> (score, max score), from nbgrader's own export, of the edition each
+    student submitted (nbgrader's export also lists, at 0, the edition they did not)."""
+    return {(r["student_id"], edition(r["assignment"])[0]): (float(r["score"]), float(r["max_score"]))
+            for r in course.export_grades(folder)
+            if (folder / "submitted" / r["student_id"] / r["assignment"]).is_dir()}
+
+
+def gradebook_scores(folder):
+    """(student, assignment, grade id) -> score, from the gradebook, either edition counted as its assignment."""
+    return {(s, edition(a)[0], g): score for (s, a, g), score in course.gradebook_scores(folder).items()}
 
 
 def run(*args, cwd=None):
@@ -40,7 +48,7 @@ def run(*args, cwd=None):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_each_checks_pass_rate_is_the_gradebooks(demo_class, summary, assignment):
     folder, _ = demo_class
-    scores = course.gradebook_scores(folder)
+    scores = gradebook_scores(folder)
     (shown,) = [a for a in summary.assignments if a.name == assignment]
     assert [c.check for c in shown.checks] == [c.id for c in checks_for(assignment)]
     for rate in shown.checks:
@@ -57,7 +65,7 @@ def test_the_named_mistakes_are_casey_and_drews_each_with_its_fix(summary):
     assert set(named) == {(a, planned.mistake.id) for a, planned in demo.MISTAKE_OF.items()}
     for (assignment, _), counted in named.items():
         planned = demo.MISTAKE_OF[assignment]
-        assert sorted(counted.students) == ["casey", "drew"]
+        assert sorted(counted.students) == ["casey", "drew"] + (["li"] if assignment == demo.LI_MISTAKE else [])
         assert counted.checks and counted.checks <= planned.fails  # named only where a check failed
         assert counted.fix == planned.mistake.diagnosis
     assert summary.unnamed == []  # every failure of the demo class is a known mistake
@@ -103,7 +111,7 @@ def test_gradescope_results_field_by_field(demo_class, tmp_path):
     folder, _ = demo_class
     done = run("export", "--format", "gradescope", "--course", str(folder), "--to", str(tmp_path / "gs"))
     assert done.returncode == 0, done.stderr
-    scores, total = course.gradebook_scores(folder), totals(folder)
+    scores, total = gradebook_scores(folder), totals(folder)
     paths = sorted((tmp_path / "gs").glob("*/*/results.json"))
     assert len(paths) == len(total)
     for path in paths:
@@ -147,20 +155,21 @@ def roster(path, rows):
 def test_canvas_csv_names_a_student_missing_from_the_roster(demo_class, tmp_path):
     folder, _ = demo_class
     listed = [("ada", "=HYPERLINK(\"http://x\")", "101", "s101", "A"), ("blank", "B. Lank", "102", "s102", "A"),
-              ("casey", "Casey J.", "103", "s103", "B"), ("drew", "Drew K.", "104", "s104", "B")]  # no eve
+              ("casey", "Casey J.", "103", "s103", "B"), ("drew", "Drew K.", "104", "s104", "B"),
+              ("li", "李明", "105", "s105", "B")]  # no eve
     ids = tmp_path / "ids.csv"
     ids.write_text("assignment,canvas_id\n" + "".join(f"{a},{900 + i}\n" for i, a in enumerate(ASSIGNMENTS)))
     out = tmp_path / "canvas.csv"
     done = run("export", "--format", "canvas", "--course", str(folder), "--roster", str(roster(tmp_path / "r.csv", listed)),
                "--canvas-assignments", str(ids), "--to", str(out))
     assert done.returncode == 1 and "not in the roster, so not in the CSV: eve" in done.stdout, done.stdout
-    rows = list(csv.reader(out.open()))
+    rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0] == ["Student", "ID", "SIS User ID", "Section", *[f"{a} ({900 + i})" for i, a in enumerate(ASSIGNMENTS)]]
     assert rows[1][0].strip() == "Points Possible"
     total = totals(folder)
     assert rows[1][4:] == [f"{total['ada', a][1]:g}" for a in ASSIGNMENTS]
     by_id = {row[1]: row for row in rows[2:]}
-    assert set(by_id) == {"101", "102", "103", "104"}
+    assert set(by_id) == {"101", "102", "103", "104", "105"}
     for nbgrader_id, name, canvas_id, sis, section in listed:
         inert = "'" + name if name.startswith("=") else name  # a spreadsheet shows it, never runs it
         assert by_id[canvas_id][:4] == [inert, canvas_id, sis, section]
@@ -232,9 +241,9 @@ def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(de
 def test_canvas_through_nbgraders_export_names_the_missing_student_and_fails(demo_class, tmp_path):
     folder, _ = demo_class
     listed = roster(tmp_path / "r.csv", [(s, s.title(), str(200 + i), "", "") for i, s in
-                                         enumerate(("ada", "blank", "casey", "drew"))])
+                                         enumerate(("ada", "blank", "casey", "drew", "li"))])
     out = tmp_path / "canvas.csv"
     log = course.nbgrader(folder, "export", "--exporter=autograder.class_grading.exports.CanvasExport",
                           f"--CanvasExport.roster={listed}", f"--to={out}", must_succeed=False)
     assert f"not in the roster, so not in {out}: eve" in log, log
-    assert [row[0] for row in csv.reader(out.open())][2:] == ["Ada", "Blank", "Casey", "Drew"]
+    assert [row[0] for row in csv.reader(out.open(encoding="utf-8"))][2:] == ["Ada", "Blank", "Casey", "Drew", "Li"]

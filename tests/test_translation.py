@@ -5,7 +5,8 @@ import re
 import nbformat
 import pytest
 
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import ASSIGNMENTS, edition_id
+from autograder.core.paths import SOURCE, notebook_path
 from course_tools import translation
 from course_tools.translation import TranslationError, build, cell_hash, english_notebook, skeleton, translate
 
@@ -19,6 +20,13 @@ def test_each_translation_is_current_and_changes_only_words(assignment):
     for ours, theirs in zip(english.cells, translated.cells):
         if ours.cell_type == "markdown":  # every sentence a student reads is in Chinese
             assert CJK.search(theirs.source), f"untranslated: {ours.source[:80]!r}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_committed_chinese_source_is_what_its_translation_builds(assignment):
+    committed = nbformat.read(notebook_path(SOURCE, edition_id(assignment, "zh")), as_version=4)
+    assert committed == build("zh", assignment), (
+        f"source/{edition_id(assignment, 'zh')} is stale: run `python3.11 tasks.py release`")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -29,7 +29,7 @@ from pathlib import Path
 from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
-from autograder.class_grading.records import CourseError, CourseRecords, read_course
+from autograder.class_grading.records import CourseError, CourseRecords, assignment_of, read_course
 from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import checks_for
 
@@ -182,9 +182,10 @@ class CanvasExport(ExportPlugin):
 
 
 def _chosen(records: CourseRecords, assignments: list[str], students: list[str]) -> CourseRecords:
-    """nbgrader's --assignment and --student filters."""
-    if assignments:
-        records.assignments = [a for a in records.assignments if a in assignments]
+    """nbgrader's --assignment and --student filters (an edition's id chooses its assignment)."""
+    wanted = {assignment_of(a) for a in assignments}
+    if wanted:
+        records.assignments = [a for a in records.assignments if a in wanted]
     records.submissions = {k: v for k, v in records.submissions.items()
-                           if (not assignments or k[1] in assignments) and (not students or k[0] in students)}
+                           if (not wanted or k[1] in wanted) and (not students or k[0] in students)}
     return records

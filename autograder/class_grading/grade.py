@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.core.assignments import ASSIGNMENTS
+from autograder.core.assignments import COURSE_ASSIGNMENTS
 from autograder.class_grading.jobs import Job
 from autograder.integration.nbgrader_speed import faster_nbgrader
 from autograder.integration.offline_sanitize import CourseNotebook
@@ -145,7 +145,7 @@ def submissions(course: Path, assignment: str | None) -> list[tuple[str, str, Pa
     (by student, then assignment). assignment: one assignment, or None for all."""
     from autograder.integration.links import linked
 
-    wanted = [assignment] if assignment else ASSIGNMENTS
+    wanted = [assignment] if assignment else COURSE_ASSIGNMENTS
     found = []
     for folder in sorted((course / "submitted").glob("*/*")):
         student, name = folder.parent.name, folder.name
@@ -164,8 +164,8 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
     course = course.resolve()
     if not (course / "nbgrader_config.py").is_file():
         raise CourseError(f"{course}: not an nbgrader course folder (no nbgrader_config.py)")
-    if assignment is not None and assignment not in ASSIGNMENTS:
-        raise CourseError(f"unknown assignment {assignment!r}: expected one of {', '.join(ASSIGNMENTS)}")
+    if assignment is not None and assignment not in COURSE_ASSIGNMENTS:
+        raise CourseError(f"unknown assignment {assignment!r}: expected one of {', '.join(COURSE_ASSIGNMENTS)}")
     todo = [s for s in submissions(course, assignment) if force or _not_yet_graded(course, *s[:2])]
     start = time.perf_counter()
     log = course / "grade.log"

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from autograder.integration.offline_sanitize import CourseNotebook, sanitize
+from autograder.core.assignments import edition
 from autograder.isolation.runner import Result, grade_isolated
 from autograder.core.limits import Limits
 from autograder.isolation.zygote import Zygote, ZygoteFailed, worker_env
@@ -32,7 +33,7 @@ class Job:
     what the course's gradebook says of that notebook, and the limits."""
 
     student: str
-    assignment: str
+    assignment: str  # nbgrader's id: an assignment, or its edition in another language (01_init_zh)
     notebook: str
     course: CourseNotebook  # what nbgrader's sanitizing reads from the course's gradebook
     limits: Limits = Limits()
@@ -63,14 +64,15 @@ def grade_job(job: Job) -> Graded:
     except Exception as error:  # nbgrader will refuse the notebook too, and record why
         return Graded(job.key, error=f"cannot read the notebook: {type(error).__name__}: {error}")
     timing: dict = {}
+    assignment = edition(job.assignment)[0]
     for _ in range(2):
         try:
-            results = grade_isolated(job.assignment, cells, job.limits, zygote=_zygote(), timing=timing)
+            results = grade_isolated(assignment, cells, job.limits, zygote=_zygote(), timing=timing)
             break
         except ZygoteFailed:  # it died (or was killed): a new one, once; then a cold worker
             _drop_zygote()
     else:
-        results = grade_isolated(job.assignment, cells, job.limits, timing=timing)
+        results = grade_isolated(assignment, cells, job.limits, timing=timing)
     return Graded(job.key, cells, results, time.perf_counter() - start, timing.get("work_seconds", 0.0),
                   confinement=timing.get("confinement"))
 

@@ -3,6 +3,11 @@ each check in the autograded notebooks (`autograder.integration.sandboxed_execut
 
 The class report and the exports read only this: no figure is computed again by running a
 student's code. Both `nbgrader autograde` and `python -m autograder grade` write the records.
+
+A student works in one edition of each assignment (English, or Chinese: 03_sigmoid_loss_zh), and
+both editions have the same checks and points, so the records are by assignment: a submission of
+an edition counts as a submission of its assignment, and remembers its edition. (Should a student
+submit both editions of one assignment, the better-scored one counts.)
 """
 from __future__ import annotations
 
@@ -41,7 +46,8 @@ class ManualGrade:
 @dataclass
 class SubmissionRecord:
     student: str
-    assignment: str
+    assignment: str  # the assignment (03_sigmoid_loss), whichever edition was submitted
+    edition: str  # nbgrader's id of what was submitted: the assignment, or its edition (…_zh)
     score: float  # nbgrader's, late penalty and manual grades included
     max_score: float
     seconds_late: float
@@ -53,10 +59,10 @@ class SubmissionRecord:
 @dataclass
 class CourseRecords:
     folder: Path
-    assignments: list[str]  # those the gradebook knows, in its order
+    assignments: list[str]  # those the gradebook knows, in its order, an edition counted as its assignment
     students: list[str]  # every student of the gradebook
     submissions: dict[tuple[str, str], SubmissionRecord]  # (student, assignment) ->
-    unreadable: list[tuple[str, str]]  # submitted, but nbgrader could not grade the notebook
+    unreadable: list[tuple[str, str]]  # (student, assignment) submitted, but nbgrader could not grade it
 
     def of(self, assignment: str) -> list[SubmissionRecord]:
         return [s for (_, a), s in sorted(self.submissions.items()) if a == assignment]
@@ -76,10 +82,10 @@ def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
                           "or nbgrader autograde), or pass --course")
     with Gradebook(f"sqlite:///{database}") as gradebook:
         names = [a.name for a in gradebook.assignments]
-        if assignment is not None and assignment not in names:
+        chosen = [n for n in names if assignment is None or assignment_of(n) == assignment_of(assignment)]
+        if not chosen:
             raise CourseError(f"the gradebook of {folder} has no assignment {assignment} (it has "
                               f"{', '.join(names) or 'none'})")
-        chosen = [assignment] if assignment else names
         submitted = {path.parent.name for name in chosen for path in (folder / "submitted").glob(f"*/{name}")}
         students = sorted({s.id for s in gradebook.students} | submitted)  # nbgrader may not have recorded one
         submissions, unreadable = {}, []
@@ -89,13 +95,13 @@ def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
                     submission = gradebook.find_submission(name, student)
                 except MissingEntry:
                     if (folder / "submitted" / student / name).is_dir():
-                        unreadable.append((student, name))
+                        unreadable.append((student, assignment_of(name)))
                     continue
-                record = SubmissionRecord(student, name, float(submission.score), float(submission.max_score),
-                                          float(submission.total_seconds_late or 0.0))
+                record = SubmissionRecord(student, assignment_of(name), name, float(submission.score),
+                                          float(submission.max_score), float(submission.total_seconds_late or 0.0))
                 paths = [folder / "autograded" / student / name / f"{n.name}.ipynb" for n in submission.notebooks]
                 if not all(path.is_file() for path in paths):  # nbgrader failed on it: nothing to export
-                    unreadable.append((student, name))
+                    unreadable.append((student, assignment_of(name)))
                     continue
                 for notebook, path in zip(submission.notebooks, paths):
                     for grade in notebook.grades:
@@ -108,10 +114,23 @@ def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
                         found = cell.metadata.get(RECORD)
                         if cell.cell_type == "code" and isinstance(found, dict):
                             record.checks[found["check"]] = _check(found, cell)
-                submissions[student, name] = record
-    if assignment is not None and not any(a == assignment for _, a in [*submissions, *unreadable]):
+                other = submissions.get((student, record.assignment))
+                if other is None or record.score > other.score:
+                    submissions[student, record.assignment] = record
+    if assignment is not None and not submissions and not unreadable:
         raise CourseError(f"nobody submitted {assignment} in {folder}: there is nothing to report")
-    return CourseRecords(folder, chosen, students, submissions, unreadable)
+    return CourseRecords(folder, list(dict.fromkeys(map(assignment_of, chosen))), students, submissions, unreadable)
+
+
+def assignment_of(nbgrader_id: str) -> str:
+    """The course's assignment an nbgrader id is an edition of; an id the course does not know (an
+    assignment graded by hand only) is its own."""
+    from autograder.core.assignments import UnknownAssignment, edition
+
+    try:
+        return edition(nbgrader_id)[0]
+    except UnknownAssignment:
+        return nbgrader_id
 
 
 def _check(found: dict, cell) -> CheckRecord:

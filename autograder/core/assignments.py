@@ -1,8 +1,10 @@
-"""The seven assignments and the functions a student writes in each.
+"""The seven assignments and the functions a student writes in each, in two editions.
 
 One name per concept: these ids are the nbgrader assignment ids, the notebook
 names, and (without the number) the module names in `solutions/` and
-`autograder/core/checks/`.
+`autograder/core/checks/`. Each assignment also has a Chinese edition (中文版), the same
+notebook in Chinese, with its own nbgrader id: the assignment's id and `_zh` (`03_sigmoid_loss_zh`).
+An edition is graded by its assignment's checks: `edition()` turns an nbgrader id into both.
 """
 
 FUNCTIONS = {
@@ -15,6 +17,15 @@ FUNCTIONS = {
     "07_relu_net": ("simple_net", "train_simple_net", "make_simple_net", "make_learner"),
 }
 ASSIGNMENTS = tuple(FUNCTIONS)
+LANGUAGES = ("en", "zh")  # the editions: English (the source of truth) and Chinese
+
+
+def edition_id(assignment: str, language: str) -> str:
+    """The nbgrader id of an assignment's edition: '03_sigmoid_loss', 'zh' -> '03_sigmoid_loss_zh'."""
+    return assignment if language == "en" else f"{assignment}_{language}"
+
+
+COURSE_ASSIGNMENTS = tuple(edition_id(a, language) for language in LANGUAGES for a in ASSIGNMENTS)
 
 
 class UnknownAssignment(ValueError):
@@ -22,8 +33,19 @@ class UnknownAssignment(ValueError):
 
     def __init__(self, assignment: str):
         super().__init__(
-            f"unknown assignment {assignment!r}: choose one of {', '.join(ASSIGNMENTS)}"
+            f"unknown assignment {assignment!r}: choose one of {', '.join(ASSIGNMENTS)} "
+            "(or its Chinese edition, ID_zh)"
         )
+
+
+def edition(nbgrader_id: str) -> tuple[str, str]:
+    """The assignment and the language of an nbgrader id: '03_sigmoid_loss_zh' -> ('03_sigmoid_loss',
+    'zh'); '03_sigmoid_loss' -> ('03_sigmoid_loss', 'en'). Raises UnknownAssignment."""
+    for language in LANGUAGES:
+        for assignment in ASSIGNMENTS:
+            if edition_id(assignment, language) == nbgrader_id:
+                return assignment, language
+    raise UnknownAssignment(nbgrader_id)
 
 
 def module_name(assignment: str) -> str:

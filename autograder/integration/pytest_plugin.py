@@ -30,14 +30,13 @@ def pytest_configure(config) -> None:
     path = config.getoption("submission", None)
     if not path:
         return
-    from autograder.core.assignments import UnknownAssignment, module_name
+    from autograder.core.assignments import UnknownAssignment, edition
     from autograder.core.submission import SubmissionError, read_cells
 
     path = Path(path)
     try:
         cells = read_cells(path)
-        assignment = config.getoption("assignment") or assignment_of(path)
-        module_name(assignment)
+        assignment = edition(config.getoption("assignment") or assignment_of(path))[0]
     except (SubmissionError, UnknownAssignment) as error:
         raise pytest.UsageError(f"autograder: {error}") from None
     config.args[:] = [str(path)]  # the submission is the only thing to collect
@@ -48,10 +47,10 @@ def assignment_of(path: Path) -> str:
     """The assignment a release notebook's graded cells belong to, or the one the file is named after."""
     import json
 
-    from autograder.core.assignments import ASSIGNMENTS
+    from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS
     from autograder.core.checks import checks_for
 
-    if path.stem in ASSIGNMENTS:
+    if path.stem in COURSE_ASSIGNMENTS:
         return path.stem
     if path.suffix == ".ipynb":
         ids = {c.id: a for a in ASSIGNMENTS for c in checks_for(a)}

@@ -25,6 +25,7 @@ import atexit
 
 from autograder.integration.feedback import verdict
 from autograder.isolation.zygote import ZygoteFailed
+from autograder.core.assignments import edition
 from autograder.isolation.runner import grade_isolated
 from autograder.core.limits import Limits
 from autograder.core.submission import notebook_cells
@@ -49,10 +50,11 @@ class SandboxedExecute(NbGraderPreprocessor):
     _zygote = None  # the warm fork server of this process's workers
 
     def preprocess(self, nb, resources):
-        assignment, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
+        nbgrader_id, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
+        assignment = edition(nbgrader_id)[0]  # an edition (01_init_zh) is graded by its assignment's checks
         cells = notebook_cells(nb, "your notebook")
         run = SandboxedExecute.precomputed  # graded already, in parallel?
-        results = run.results_for(student, assignment, cells) if run else None
+        results = run.results_for(student, nbgrader_id, cells) if run else None
         if results is None:
             about: dict = {}
             try:
