@@ -134,6 +134,8 @@ def test_the_source_runs_top_to_bottom_with_full_marks(assignment):
             results = [o["data"]["text/plain"] for o in cell.outputs if o.output_type == "execute_result"]
             assert results and float(results[0]) == meta["points"], meta["grade_id"]
             assert not [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+        warned = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
+        assert "missing from font" not in warned, warned  # a Chinese label drawn as boxes
 
 
 # What each notebook's text tells the student to expect, and what its experiment must print for

@@ -4,12 +4,35 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 
 from autograder.core.assignments import FUNCTIONS
 from autograder.core.checks import find
+from autograder.core.messages import notebook_language
 from autograder.isolation.runner import Result, run_checks
 
 ASSIGNMENT_OF = {name: a for a, names in FUNCTIONS.items() for name in names}
+CJK_FONTS = ("wqy", "notosanscjk", "notoserifcjk", "sourcehansans", "droidsansfallback", "simhei", "msyh")
+
+
+def chinese_figures() -> str | None:
+    """Let matplotlib draw the Chinese edition's figure labels: a CJK font of this machine
+    becomes the fallback of matplotlib's default font, for the glyphs it lacks. Returns the
+    font's name (None when the machine has none: the labels then show boxes, as in any
+    matplotlib; the course's CI installs fonts-wqy-microhei)."""
+    from matplotlib import font_manager, rcParams
+
+    for path in sorted(font_manager.findSystemFonts()):
+        if any(name in Path(path).name.lower().replace("-", "") for name in CJK_FONTS):
+            font_manager.fontManager.addfont(path)
+            found = font_manager.FontProperties(fname=path).get_name()
+            rcParams["font.family"] = ["DejaVu Sans", found]
+            return found
+    return None
+
+
+if "matplotlib.pyplot" in sys.modules and notebook_language() == "zh":  # a Chinese notebook's setup cell
+    chinese_figures()
 
 
 def check(function: str, namespace: dict) -> None:
