@@ -27,6 +27,7 @@ from pathlib import Path
 from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, UnknownAssignment, edition, module_name
 from autograder.class_grading.cluster_tls import TlsError
 from autograder.class_grading.records import CourseError
+from autograder.core.messages import SPOKEN, say, speaking, translations
 from autograder.core.limits import Limits
 from autograder.core.paths import SOLUTIONS
 from autograder.core.submission import SubmissionError, read_cells
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}, or its Chinese edition (ID_zh)")
     grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
+    grade.add_argument("--lang", choices=SPOKEN, help="the language of the messages (default: the edition's, "
+                                                       "zh for ID_zh, else en)")
     grade.add_argument("--check-seconds", type=float, default=Limits.check_seconds,
                        help="CPU seconds one check may compute (default %(default)g); it may wait three times as long")
     grade.add_argument("--submission-seconds", type=float, default=Limits.submission_seconds,
@@ -78,19 +81,32 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser = commands.add_parser("demo", help="the main job: the whole pipeline on a demo class")
     demo_parser.add_argument("--folder", default="demo_course", help="where the demo course goes")
     args = parser.parse_args(argv)
-    try:
-        return _run(args)
-    except (UnknownAssignment, SubmissionError, TlsError, CourseError) as error:
-        return _bad_input(args, str(error))
-    except Exception as error:  # never a traceback: one line, and the JSON the caller waits for
-        if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "course_tools":
-            return _bad_input(args, f"`{args.command}` is a maintainer's command: it needs a clone of the course "
-                                    "(its course_tools/, source/ and solutions/), not the installed autograder")
-        return _bad_input(args, f"internal error ({type(error).__name__}: {error}); please report it")
+    with speaking(_language(args)):  # a student's `check` hears its errors in the language of its edition
+        try:
+            return _run(args)
+        except (UnknownAssignment, SubmissionError, TlsError, CourseError) as error:
+            return _bad_input(args, str(error))
+        except Exception as error:  # never a traceback: one line, and the JSON the caller waits for
+            if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "course_tools":
+                return _bad_input(args, f"`{args.command}` is a maintainer's command: it needs a clone of the "
+                                        "course (its course_tools/, source/ and solutions/), not the installed "
+                                        "autograder")
+            return _bad_input(args, say("internal error ({kind}: {error}); please report it",
+                                        kind=type(error).__name__, error=error))
+
+
+def _language(args) -> str:
+    """The language `check` speaks: --lang, else its edition's (ID_zh: Chinese), even when the ID
+    is wrong; the maintainers' commands speak English."""
+    if args.command != "check":
+        return "en"
+    if args.lang:
+        return args.lang
+    return next((language for language in SPOKEN[1:] if args.assignment.endswith(f"_{language}")), "en")
 
 
 def _bad_input(args, why: str) -> int:
-    print(f"autograder: error: {why}", file=sys.stderr)
+    print(say("autograder: error: {why}", why=why), file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"assignment": args.assignment, "score": 0, "max_score": _max_score(args.assignment),
                           "error": why, "checks": []}, indent=1))
@@ -110,7 +126,7 @@ def _run(args) -> int:
     if args.command == "check":
         limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
                         memory_bytes=int(args.memory_gib * 2**30))
-        return report_submission(args.assignment, args.path, limits, as_json=args.json)
+        return report_submission(args.assignment, args.path, limits, as_json=args.json, language=args.lang)
     if args.command == "references":
         return references(verify_only=args.check)
     if args.command == "release":
@@ -176,39 +192,48 @@ def solution_submission(assignment: str, folder: Path) -> Path:
     return path
 
 
-def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: bool) -> int:
-    """`python -m autograder check ASSIGNMENT PATH [--json]`: every check of the assignment (or of
-    the assignment an edition translates: 01_init_zh) on one file, printed (or as JSON); the exit
-    status is 1 when any check failed."""
+def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: bool,
+                      language: str | None = None) -> int:
+    """`python -m autograder check ASSIGNMENT PATH [--json] [--lang zh]`: every check of the
+    assignment (or of the assignment an edition translates: 01_init_zh) on one file, printed (or as
+    JSON) in `language` (default: the edition's); the exit status is 1 when any check failed."""
     from autograder.isolation.zygote import Zygote
 
-    assignment = edition(nbgrader_id)[0]
-    read_cells(path)  # bad input is said at once, before anything starts
-    zygote = Zygote(assignments=[assignment])  # it warms up while this process imports the checks
-    try:
-        about: dict = {}
-        results = grade_file(assignment, path, limits, about, zygote)
-    finally:
-        zygote.close()
-    score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
-    if as_json:
-        print(json.dumps({"assignment": nbgrader_id, "score": score, "max_score": max_score,
-                          "checks": [_json(r) for r in results], "sandbox": about.get("confinement")}, indent=1))
-    else:
-        for r in results:
-            print(format_line(r))
-        print(f"Total: {score:g}/{max_score:g}")
-        for what in about.get("confinement", {}).get("unprotected", []):
-            print(f"warning: the sandbox does not protect {what} here: "
-                  f"{about['confinement']['held'][what]}", file=sys.stderr)
+    assignment, edition_language = edition(nbgrader_id)
+    with speaking(language or edition_language):
+        read_cells(path)  # bad input is said at once, before anything starts
+        zygote = Zygote(assignments=[assignment])  # it warms up while this process imports the checks
+        try:
+            about: dict = {}
+            results = grade_file(assignment, path, limits, about, zygote)
+        finally:
+            zygote.close()
+        score, max_score = sum(r.points for r in results), sum(r.max_points for r in results)
+        if as_json:
+            print(json.dumps({"assignment": nbgrader_id, "score": score, "max_score": max_score,
+                              "checks": [_json(r) for r in results], "sandbox": about.get("confinement")}, indent=1))
+        else:
+            for r in results:
+                print(format_line(r))
+            print(say("Total: {score:g}/{max_score:g}", score=score, max_score=max_score))
+            for what in about.get("confinement", {}).get("unprotected", []):
+                print(say("warning: the sandbox does not protect {what} here: {why}",
+                          what=what, why=about["confinement"]["held"][what]), file=sys.stderr)
     return 0 if all(r.passed for r in results) else 1
 
 
 def format_line(r) -> str:
-    label = f"{r.points:g}/{r.max_points:g}  {r.id}" + ("  (hidden)" if r.hidden else "")
+    """One check's line, in the language being spoken; a failed check's message below it, indented."""
+    score = {"points": r.points, "max_points": r.max_points, "check": r.id}
+    if r.passed and r.hidden:
+        return say("{points:g}/{max_points:g}  {check}  (hidden)  ok", **score)
     if r.passed:
-        return f"{label}  ok"
-    return f"{label}  FAILED\n" + "\n".join("    " + line for line in r.message.splitlines())
+        return say("{points:g}/{max_points:g}  {check}  ok", **score)
+    if r.hidden:
+        head = say("{points:g}/{max_points:g}  {check}  (hidden)  FAILED", **score)
+    else:
+        head = say("{points:g}/{max_points:g}  {check}  FAILED", **score)
+    return f"{head}\n" + "\n".join("    " + line for line in r.message.splitlines())
 
 
 def _json(r) -> dict:
@@ -280,3 +305,15 @@ def demo(folder: Path) -> int:
 
     print(f"The class report (what the class got wrong): {report.write(folder)}")
     return 0 if all_passed and as_expected else 1
+
+
+translations("zh", {
+    "internal error ({kind}: {error}); please report it": "内部错误（{kind}: {error}）；请报告这个问题",
+    "autograder: error: {why}": "autograder：错误：{why}",
+    "Total: {score:g}/{max_score:g}": "总分：{score:g}/{max_score:g}",
+    "warning: the sandbox does not protect {what} here: {why}": "警告：在这台机器上，沙箱不保护 {what}：{why}",
+    "{points:g}/{max_points:g}  {check}  (hidden)  ok": "{points:g}/{max_points:g}  {check}  （隐藏）  通过",
+    "{points:g}/{max_points:g}  {check}  ok": "{points:g}/{max_points:g}  {check}  通过",
+    "{points:g}/{max_points:g}  {check}  (hidden)  FAILED": "{points:g}/{max_points:g}  {check}  （隐藏）  未通过",
+    "{points:g}/{max_points:g}  {check}  FAILED": "{points:g}/{max_points:g}  {check}  未通过",
+})

@@ -4,6 +4,7 @@ import collections
 import contextlib
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -11,9 +12,11 @@ import pytest
 
 from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import known_mistakes
+from autograder.core.messages import SPOKEN, speaking
 from catalog import ALTERNATIVES, PAIRS, WRONG, diagnosis_of, grade, misnamed, pair_holds, stubs
 
 ids = lambda entries: [f"{e.assignment}:{e.what}" for e in entries]  # noqa: E731
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_the_catalog_is_large_enough_on_every_step():
@@ -31,12 +34,15 @@ def test_every_known_mistake_is_shown_by_a_catalog_entry():
             assert mistake.id in shown, f"{mistake.id} has no catalog entry that proves its diagnosis"
 
 
+@pytest.mark.parametrize("language", SPOKEN)
 @pytest.mark.parametrize("entry", WRONG, ids=ids(WRONG))
-def test_a_wrong_implementation_loses_points_and_hears_its_own_diagnosis(entry):
-    results = grade(entry)
+def test_a_wrong_implementation_loses_points_and_hears_its_own_diagnosis(entry, language):
+    with speaking(language):  # as the English or the Chinese edition is graded
+        results, diagnosis = grade(entry), diagnosis_of(entry)
     failed = [r for r in results if not r.passed]
     assert sum(r.points for r in results) < sum(r.max_points for r in results)
-    assert any(diagnosis_of(entry) in r.message for r in failed), [r.message for r in failed]
+    assert any(diagnosis in r.message for r in failed), [r.message for r in failed]
+    assert language == "en" or all(CJK.search(r.message) for r in failed), [r.message for r in failed]
 
 
 @pytest.mark.parametrize("entry", ALTERNATIVES, ids=ids(ALTERNATIVES))
@@ -55,9 +61,11 @@ def test_a_broken_helper_costs_only_its_own_points(entry):
 
 @pytest.mark.parametrize("entry", WRONG + ALTERNATIVES + PAIRS + [stubs(a) for a in ASSIGNMENTS],
                          ids=ids(WRONG + ALTERNATIVES + PAIRS) + [f"{a}:stubs" for a in ASSIGNMENTS])
-def test_no_mistake_is_named_that_was_not_made(entry):
-    results = grade(entry)
-    assert not misnamed(entry, results), [r.message for r in results if not r.passed]
+@pytest.mark.parametrize("language", SPOKEN)
+def test_no_mistake_is_named_that_was_not_made(entry, language):
+    with speaking(language):
+        results = grade(entry)
+        assert not misnamed(entry, results), [r.message for r in results if not r.passed]
 
 
 @pytest.mark.parametrize("entry", WRONG + ALTERNATIVES + PAIRS, ids=ids(WRONG + ALTERNATIVES + PAIRS))

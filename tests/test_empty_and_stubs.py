@@ -1,11 +1,14 @@
 """Nothing written yet: an empty file and the released stubs score 0, with a message each."""
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS
+from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, edition_id
+from autograder.core.checks import checks_for
+from autograder.core.messages import SPOKEN, say, speaking
 
 
 def stubs(assignment, raising=lambda i: "NotImplementedError()"):
@@ -26,19 +29,24 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.parametrize("language", SPOKEN)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("kind", ["empty", "stubs"])
-def test_scores_zero_with_a_message_for_every_check(assignment, kind, tmp_path):
+def test_scores_zero_with_a_message_for_every_check(assignment, kind, language, tmp_path):
     path = tmp_path / f"{kind}.py"
     path.write_text("" if kind == "empty" else stubs(assignment))
-    done = run_cli("check", assignment, str(path), "--json")
+    done = run_cli("check", edition_id(assignment, language), str(path), "--json")  # 01_init or 01_init_zh
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["score"] == 0 and report["max_score"] > 0
+    function_of = {check.id: check.function for check in checks_for(assignment)}
     for c in report["checks"]:
         assert not c["passed"] and c["points"] == 0
-        expected = "is not defined" if kind == "empty" else "not implemented yet"
-        assert expected in c["message"], c
+        with speaking(language):  # the words the edition's language gives them
+            said = say("{function} is not defined" if kind == "empty" else "{function} is not implemented yet",
+                       function=function_of[c["id"]])
+        assert said in c["message"], c
+        assert language == "en" or re.search("[\u4e00-\u9fff]", c["message"]), c
     assert "Traceback" not in done.stderr
 
 

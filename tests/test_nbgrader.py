@@ -10,6 +10,7 @@ import pytest
 
 from course_tools import course, demo
 from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, edition, edition_id
+from autograder.core.messages import speaking
 from autograder.core.checks import checks_for
 
 
@@ -48,10 +49,18 @@ def test_a_mistake_loses_exactly_its_checks_even_with_test_cells_edited(graded, 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_student_working_in_chinese_is_graded_by_the_same_checks(graded, assignment):
+    import nbformat
+
     folder, _ = graded
     scores = course.cell_scores(folder, "li", edition_id(assignment, "zh"))
     lost = demo.MISTAKE_OF[assignment].fails if assignment == demo.LI_MISTAKE else frozenset()
     assert scores == {k: 0.0 if k in lost else v for k, v in points(assignment).items()}
+    if lost:  # and the grading answers in Chinese: the mistake named, and its fix
+        notebook = nbformat.read(course.notebook_path(folder / "autograded" / "li", edition_id(assignment, "zh")), 4)
+        printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+        with speaking("zh"):
+            assert demo.MISTAKE_OF[assignment].mistake.diagnosis in printed
+        assert "这正是" in printed and "This is exactly what" not in printed
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -88,7 +97,8 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(graded, ass
         if student in ("casey", "drew") or (student == "li" and assignment == demo.LI_MISTAKE):
             for check_id in demo.MISTAKE_OF[assignment].fails:
                 assert f"✗ {check_id}: 0/" in page
-            assert demo.MISTAKE_OF[assignment].mistake.diagnosis in page
+            with speaking(demo.LANGUAGE_OF.get(student, "en")):  # li's feedback is in Chinese
+                assert demo.MISTAKE_OF[assignment].mistake.diagnosis in page
         if student == "ada":
             assert all(f"✓ {check_id}:" in page for check_id in points(assignment))
 

@@ -10,6 +10,7 @@ import pytest
 from course_tools import course
 from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, FUNCTIONS, earlier, edition, module_name
 from autograder.core.checks import checks_for
+from autograder.core.messages import say, speaking
 
 
 def read(folder, assignment):
@@ -110,8 +111,12 @@ def test_the_release_runs_top_to_bottom_reporting_not_implemented(assignment):
     for cell in notebook.cells:
         if cell.cell_type == "code":
             printed[cell.source] = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    for function in FUNCTIONS[edition(assignment)[0]]:
-        assert "not implemented yet" in printed[f'check("{function}", globals())']
+    assignment, language = edition(assignment)
+    for function in FUNCTIONS[assignment]:
+        with speaking(language):  # a Chinese notebook's checks answer in Chinese
+            said = say("{function} is not implemented yet", function=function)
+        assert said in printed[f'check("{function}", globals())']
+        assert language == "en" or re.search("[\u4e00-\u9fff]", said), said
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and cell.cell_type == "code":

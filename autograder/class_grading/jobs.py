@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from autograder.integration.offline_sanitize import CourseNotebook, sanitize
 from autograder.core.assignments import edition
+from autograder.core.messages import speaking
 from autograder.isolation.runner import Result, grade_isolated
 from autograder.core.limits import Limits
 from autograder.isolation.zygote import Zygote, ZygoteFailed, worker_env
@@ -64,15 +65,16 @@ def grade_job(job: Job) -> Graded:
     except Exception as error:  # nbgrader will refuse the notebook too, and record why
         return Graded(job.key, error=f"cannot read the notebook: {type(error).__name__}: {error}")
     timing: dict = {}
-    assignment = edition(job.assignment)[0]
-    for _ in range(2):
-        try:
-            results = grade_isolated(assignment, cells, job.limits, zygote=_zygote(), timing=timing)
-            break
-        except ZygoteFailed:  # it died (or was killed): a new one, once; then a cold worker
-            _drop_zygote()
-    else:
-        results = grade_isolated(assignment, cells, job.limits, timing=timing)
+    assignment, language = edition(job.assignment)
+    with speaking(language):
+        for _ in range(2):
+            try:
+                results = grade_isolated(assignment, cells, job.limits, zygote=_zygote(), timing=timing)
+                break
+            except ZygoteFailed:  # it died (or was killed): a new one, once; then a cold worker
+                _drop_zygote()
+        else:
+            results = grade_isolated(assignment, cells, job.limits, timing=timing)
     return Graded(job.key, cells, results, time.perf_counter() - start, timing.get("work_seconds", 0.0),
                   confinement=timing.get("confinement"))
 

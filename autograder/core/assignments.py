@@ -6,6 +6,7 @@ names, and (without the number) the module names in `solutions/` and
 notebook in Chinese, with its own nbgrader id: the assignment's id and `_zh` (`03_sigmoid_loss_zh`).
 An edition is graded by its assignment's checks: `edition()` turns an nbgrader id into both.
 """
+from autograder.core.messages import say, translations
 
 FUNCTIONS = {
     "01_init": ("init_params",),
@@ -32,10 +33,8 @@ class UnknownAssignment(ValueError):
     """An assignment id that is not one of ASSIGNMENTS."""
 
     def __init__(self, assignment: str):
-        super().__init__(
-            f"unknown assignment {assignment!r}: choose one of {', '.join(ASSIGNMENTS)} "
-            "(or its Chinese edition, ID_zh)"
-        )
+        super().__init__(say("unknown assignment {assignment!r}: choose one of {choices} (or its Chinese "
+                             "edition, ID_zh)", assignment=assignment, choices=", ".join(ASSIGNMENTS)))
 
 
 def edition(nbgrader_id: str) -> tuple[str, str]:
@@ -59,3 +58,9 @@ def earlier(assignment: str) -> tuple[str, ...]:
     """The assignments before `assignment`, whose functions a student may rely on."""
     module_name(assignment)  # validates
     return ASSIGNMENTS[: ASSIGNMENTS.index(assignment)]
+
+
+translations("zh", {
+    "unknown assignment {assignment!r}: choose one of {choices} (or its Chinese edition, ID_zh)":
+        "没有作业 {assignment!r}：请从 {choices} 中选择一个（或它的中文版，ID_zh）",
+})

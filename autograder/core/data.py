@@ -21,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+from autograder.core.messages import say, translations
+
 CACHE_NAME = "mnist_2v9.uint8.pt"  # bump the name if the cached layout changes
 DIGITS = {2: 1, 9: 0}  # digit -> label
 
@@ -62,11 +64,11 @@ def mnist_folder() -> Path:
     try:
         return untar_data(URLs.MNIST)
     except Exception as error:  # no network: fastdownload raises URLError or OSError
-        raise DataUnavailable(
-            f"MNIST is not in {target} and could not be downloaded ({error}). Either "
+        raise DataUnavailable(say(
+            "MNIST is not in {folder} and could not be downloaded ({error}). Either "
             "connect to the internet, or set MNIST_PNG_TGZ to the path of a copy of "
-            "mnist_png.tgz (the course keeps one at ../shared/data/mnist_png.tgz)."
-        ) from None
+            "mnist_png.tgz (the course keeps one at ../shared/data/mnist_png.tgz).", folder=target, error=error
+        )) from None
 
 
 def _extract(archive: Path, data_folder: Path) -> None:
@@ -74,7 +76,7 @@ def _extract(archive: Path, data_folder: Path) -> None:
     that start at once (a pool's zygotes, parallel tests) each unpack their own copy; the first
     rename wins and the others drop theirs."""
     if not archive.is_file():
-        raise DataUnavailable(f"MNIST_PNG_TGZ names {archive}, which is not a file.")
+        raise DataUnavailable(say("MNIST_PNG_TGZ names {archive}, which is not a file.", archive=archive))
     data_folder.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix="mnist_png.partial-", dir=data_folder))
     try:
@@ -129,7 +131,7 @@ def _read_pngs(folder: Path) -> torch.Tensor:
 
     paths = sorted(folder.glob("*.png"))
     if not paths:
-        raise DataUnavailable(f"{folder} holds no PNG images: is the MNIST folder complete?")
+        raise DataUnavailable(say("{folder} holds no PNG images: is the MNIST folder complete?", folder=folder))
     return torch.from_numpy(np.stack([np.array(Image.open(p)) for p in paths]))
 
 
@@ -153,3 +155,13 @@ def batches(x: torch.Tensor, y: torch.Tensor, bs: int = 256, seed: int | None = 
     if seed is not None:
         order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     return [(x[i], y[i]) for i in order.split(bs)]
+
+
+translations("zh", {
+    "MNIST is not in {folder} and could not be downloaded ({error}). Either connect to the internet, or set "
+    "MNIST_PNG_TGZ to the path of a copy of mnist_png.tgz (the course keeps one at ../shared/data/mnist_png.tgz).":
+        "{folder} 中没有 MNIST，也无法下载（{error}）。请连上网络，或者把 MNIST_PNG_TGZ 设为 mnist_png.tgz "
+        "副本的路径（课程在 ../shared/data/mnist_png.tgz 放了一份）。",
+    "MNIST_PNG_TGZ names {archive}, which is not a file.": "MNIST_PNG_TGZ 指向的 {archive} 不是一个文件。",
+    "{folder} holds no PNG images: is the MNIST folder complete?": "{folder} 里没有 PNG 图片：MNIST 文件夹完整吗？",
+})

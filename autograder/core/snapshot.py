@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from autograder.core.messages import say, translations
+
 MAX_SENT = 4 * 2**20  # numbers of one tensor sent back: a larger answer is described, not sent
 
 
@@ -99,17 +101,19 @@ def tensor_info(t: torch.Tensor, with_grad: bool = True) -> TensorInfo:
 
 def short_text(t: torch.Tensor) -> str:
     """'tensor([0.5, 0.7])' for a few values, 'a (8, 1) float32 tensor' for more."""
-    dtype = str(t.dtype).removeprefix("torch.")
+    dtype, shape = str(t.dtype).removeprefix("torch."), tuple(t.shape)
     if t.device.type == "meta":
-        return f"a {tuple(t.shape)} {dtype} tensor on the meta device (it has no values)"
+        return say("a {shape} {dtype} tensor on the meta device (it has no values)", shape=shape, dtype=dtype)
     if t.numel() > MAX_SENT:
-        return f"a {tuple(t.shape)} {dtype} tensor (too large to compare)"
+        return say("a {shape} {dtype} tensor (too large to compare)", shape=shape, dtype=dtype)
     if t.numel() <= 6:
-        numbers_ = t.detach().cpu().reshape(-1).tolist()
-        shown = ", ".join(_fmt(v) for v in numbers_)
-        shape = "" if t.dim() <= 1 else f" of shape {tuple(t.shape)}"
-        return f"tensor({shown})" + shape if t.dim() == 0 else f"tensor([{shown}]){shape}"
-    return f"a {tuple(t.shape)} {dtype} tensor"
+        shown = ", ".join(_fmt(v) for v in t.detach().cpu().reshape(-1).tolist())
+        if t.dim() == 0:
+            return f"tensor({shown})"
+        if t.dim() == 1:
+            return f"tensor([{shown}])"
+        return say("{values} of shape {shape}", values=f"tensor([{shown}])", shape=shape)
+    return say("a {shape} {dtype} tensor", shape=shape, dtype=dtype)
 
 
 def _fmt(v) -> str:
@@ -124,3 +128,11 @@ def _safe_repr(obj) -> str:
     except Exception:  # a student's class may have a broken __repr__
         text = f"<{type(obj).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+translations("zh", {
+    "a {shape} {dtype} tensor on the meta device (it has no values)": "一个 {shape} 的 {dtype} 张量，位于 meta 设备上（没有数值）",
+    "a {shape} {dtype} tensor (too large to compare)": "一个 {shape} 的 {dtype} 张量（太大，无法比较）",
+    "{values} of shape {shape}": "{values}（形状为 {shape}）",
+    "a {shape} {dtype} tensor": "一个 {shape} 的 {dtype} 张量",
+})

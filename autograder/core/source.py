@@ -13,6 +13,8 @@ import re
 import textwrap
 import tokenize
 
+from autograder.core.messages import say, translations
+
 MAX_CELL = 1_000_000  # characters: a larger cell is not read
 _ESCAPED = re.compile(r"^[ \t]*[%!?]")  # IPython's magics, shell lines and help: not Python
 DYNAMIC = frozenset({"getattr", "eval", "exec", "__import__", "import_module", "globals", "vars", "__dict__",
@@ -133,7 +135,7 @@ def uses(student, function: str, forbidden: frozenset[str]) -> str | None:
         for word in sorted(((names - own) | others) & forbidden):
             return word
         for word in sorted((names - own) & DYNAMIC):
-            return f"{word} (a lookup the grader cannot read)"
+            return say("{name} (a lookup the grader cannot read)", name=word)
         todo.extend(sorted(own - read))
     return ""
 
@@ -268,3 +270,6 @@ class _ChangeFinder(ast.NodeVisitor):
         pass
 
     visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
+
+
+translations("zh", {"{name} (a lookup the grader cannot read)": "{name}（一种评分程序读不懂的动态查找）"})

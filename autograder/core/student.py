@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from autograder.core.messages import say, translations
 from autograder.core.snapshot import Call, snapshot
 from autograder.core.paths import PACKAGE
 
@@ -68,9 +69,11 @@ def student_frames(tb) -> list[str]:
     for frame in traceback.extract_tb(tb):
         if not _theirs(frame):
             continue
-        where = f"line {frame.lineno}"
         code = (frame.line or "").strip()
-        lines.append(f"  {where}, in {frame.name}: {code}" if code else f"  {where}, in {frame.name}")
+        if code:
+            lines.append(say("  line {line}, in {function}: {code}", line=frame.lineno, function=frame.name, code=code))
+        else:
+            lines.append(say("  line {line}, in {function}", line=frame.lineno, function=frame.name))
     return lines
 
 
@@ -79,7 +82,7 @@ def failure_of(function: str, error: BaseException) -> Failure:
     if isinstance(error, NotImplementedError):
         return Failure(function, "not implemented", "NotImplementedError")
     if isinstance(error, SystemExit):
-        return Failure(function, "exit", "SystemExit", f"called sys.exit({error.code!r})")
+        return Failure(function, "exit", "SystemExit", say("called sys.exit({code!r})", code=error.code))
     if isinstance(error, MemoryError) or "can't allocate memory" in str(error):
         return Failure(function, "memory", type(error).__name__)
     message = str(error).strip().splitlines()
@@ -186,3 +189,10 @@ def _copy(x, requires_grad: bool = False):
     if isinstance(x, (list, tuple)):
         return type(x)(_copy(i) for i in x)
     return x
+
+
+translations("zh", {
+    "  line {line}, in {function}: {code}": "  第 {line} 行，在 {function} 中：{code}",
+    "  line {line}, in {function}": "  第 {line} 行，在 {function} 中",
+    "called sys.exit({code!r})": "调用了 sys.exit({code!r})",
+})

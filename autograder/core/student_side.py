@@ -17,41 +17,49 @@ import re
 from typing import Any, Protocol
 
 from autograder.core import transport
+from autograder.core.messages import say, translations
 from autograder.core.references import Case
 from autograder.core.snapshot import Call, snapshot
 from autograder.core.student import KINDS, Failure
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}(\.[A-Za-z_][A-Za-z0-9_]{0,39})?")
-TYPES = {"Tensor": "a tensor", "Parameter": "a tensor", "float": "a float", "int": "an int",
-         "bool": "a bool", "list": "a list", "tuple": "a tuple", "dict": "a dict", "str": "a string",
-         "NoneType": "None", "ndarray": "a NumPy array"}
 
 
-# Common PyTorch errors, and what they usually mean in this course (chosen by the grader, in its words).
-TORCH_HINTS = (
-    ("does not require grad and does not have a grad_fn",
-     "No gradient can flow: a tensor was detached (.item(), .detach(), .data, a new tensor), or the "
-     "arguments are in the wrong order (predictions first, then targets)."),
-    ("shapes cannot be multiplied",
-     "A matrix product of shapes that do not fit: (N, 784) @ (784, 1) needs the inner sizes to agree; "
-     "print each tensor's .shape."),
-    ("a leaf Variable that requires grad is being used in an in-place operation",
-     "A parameter was changed in place while autograd was recording: update it inside "
-     "`with torch.no_grad():`, or through p.data."),
-    ("must match the size of tensor",
-     "Two shapes that do not broadcast: compare their .shape, for example (N, 1) against (N,)."),
-    ("expected scalar type", "Two tensors of different dtypes: keep everything float32 (.float())."),
-    ("same dtype", "Two tensors of different dtypes: keep everything float32 (.float())."),
-    ("only one element tensors can be converted to Python scalars",
-     "A function of one number (math.exp, float) got a whole tensor: use the torch function (torch.exp)."),
-    ("Boolean value of Tensor with more than one value is ambiguous",
-     "An `if` on a tensor of many values: compare element by element, with torch.where or a mask."),
-)
+def _types() -> dict[str, str]:
+    """A returned object's type name -> what it is, in words the grader chose."""
+    return {"Tensor": say("a tensor"), "Parameter": say("a tensor"), "float": say("a float"), "int": say("an int"),
+            "bool": say("a bool"), "list": say("a list"), "tuple": say("a tuple"), "dict": say("a dict"),
+            "str": say("a string"), "NoneType": say("None"), "ndarray": say("a NumPy array")}
+
+
+def torch_hint(details: str) -> str | None:
+    """What a common PyTorch error (found in the student's `details`) usually means in this course,
+    chosen by the grader, in its words."""
+    hints = (
+        ("does not require grad and does not have a grad_fn",
+         say("No gradient can flow: a tensor was detached (.item(), .detach(), .data, a new tensor), or the "
+             "arguments are in the wrong order (predictions first, then targets).")),
+        ("shapes cannot be multiplied",
+         say("A matrix product of shapes that do not fit: (N, 784) @ (784, 1) needs the inner sizes to agree; "
+             "print each tensor's .shape.")),
+        ("a leaf Variable that requires grad is being used in an in-place operation",
+         say("A parameter was changed in place while autograd was recording: update it inside "
+             "`with torch.no_grad():`, or through p.data.")),
+        ("must match the size of tensor",
+         say("Two shapes that do not broadcast: compare their .shape, for example (N, 1) against (N,).")),
+        ("expected scalar type", say("Two tensors of different dtypes: keep everything float32 (.float()).")),
+        ("same dtype", say("Two tensors of different dtypes: keep everything float32 (.float()).")),
+        ("only one element tensors can be converted to Python scalars",
+         say("A function of one number (math.exp, float) got a whole tensor: use the torch function (torch.exp).")),
+        ("Boolean value of Tensor with more than one value is ambiguous",
+         say("An `if` on a tensor of many values: compare element by element, with torch.where or a mask.")),
+    )
+    return next((hint for pattern, hint in hints if pattern in details), None)
 
 
 def kind_of(type_name: str) -> str:
     """What a returned object is, in words the grader chose ('a list'), never the student's."""
-    return TYPES.get(type_name, "an object of another type")
+    return _types().get(type_name) or say("an object of another type")
 
 
 class StudentFailed(Exception):
@@ -64,25 +72,35 @@ class StudentFailed(Exception):
     @property
     def summary(self) -> str:
         f = self.failure
-        return {
-            "missing": f"{f.function} is not defined" + (": your code did not run to the end" if self.problem else ""),
-            "not callable": f"{f.function} is {kind_of(f.error)}, not a function",
-            "not implemented": f"{f.function} is not implemented yet",
-            "exit": f"{f.function} called sys.exit(): a function should return its result",
-            "memory": f"{f.function} ran out of memory",
-        }.get(f.kind, f"{f.function} raised {f.error or 'an exception'}")
+        if f.kind == "missing" and self.problem:
+            return say("{function} is not defined: your code did not run to the end", function=f.function)
+        if f.kind == "missing":
+            return say("{function} is not defined", function=f.function)
+        if f.kind == "not callable":
+            return say("{function} is {kind}, not a function", function=f.function, kind=kind_of(f.error))
+        if f.kind == "not implemented":
+            return say("{function} is not implemented yet", function=f.function)
+        if f.kind == "exit":
+            return say("{function} called sys.exit(): a function should return its result", function=f.function)
+        if f.kind == "memory":
+            return say("{function} ran out of memory", function=f.function)
+        if f.error:
+            return say("{function} raised {error}", function=f.function, error=f.error)
+        return say("{function} raised an exception", function=f.function)
 
     @property
     def hint(self) -> str | None:
         f = self.failure
         if f.kind == "raised":
-            return next((hint for pattern, hint in TORCH_HINTS if pattern in f.details), None)
-        return {
-            "missing": None if self.problem else
-            f"Write a function named {f.function} (and run its cell before checking it).",
-            "not callable": f"Define it with `def {f.function}(...)`.",
-            "memory": "It asked for more memory than the grader allows: is something growing without end?",
-        }.get(f.kind)
+            return torch_hint(f.details)
+        if f.kind == "missing":
+            return None if self.problem else say(
+                "Write a function named {function} (and run its cell before checking it).", function=f.function)
+        if f.kind == "not callable":
+            return say("Define it with `def {function}(...)`.", function=f.function)
+        if f.kind == "memory":
+            return say("It asked for more memory than the grader allows: is something growing without end?")
+        return None
 
     @property
     def details(self) -> str | None:
@@ -176,8 +194,8 @@ class Asker:
                            "stand_ins": self.stand_ins}, name)
         replies = reply if twice else [reply]
         if not (isinstance(replies, list) and len(replies) == 1 + twice and all(isinstance(c, Call) for c in replies)):
-            raise Fatal(f"what {name} gave back could not be read",
-                        "Does your code change the autograder or Python itself?")
+            raise Fatal(say("what {function} gave back could not be read", function=name),
+                        say("Does your code change the autograder or Python itself?"))
         text = call_text(name, inputs)  # the name and text are ours, not theirs
         calls = [Call(name, text, c.value, c.inputs) for c in replies]
         self.record.extend(calls)
@@ -199,8 +217,8 @@ class Asker:
                 raise transport.Garbage("an answer without a result")
             return reply["ok"]
         except transport.Garbage:
-            raise Fatal(f"what {what} gave back could not be read",
-                        "Does your code change the autograder or Python itself?") from None
+            raise Fatal(say("what {function} gave back could not be read", function=what),
+                        say("Does your code change the autograder or Python itself?")) from None
 
     def _failure(self, said) -> Failure:
         """The worker's description of a failure, keeping only what is well formed."""
@@ -269,4 +287,54 @@ def call_text(name: str, inputs: dict) -> str:
     if not inputs:
         return f"{name}()"
     shown = ", ".join(f"{k} = {snapshot(v).text}" for k, v in inputs.items())
-    return f"{name}({', '.join(inputs)}) with {shown}"
+    return say("{call}({arguments}) with {values}", call=name, arguments=", ".join(inputs), values=shown)
+
+
+translations("zh", {
+    "a tensor": "一个张量",
+    "a float": "一个 float",
+    "an int": "一个 int",
+    "a bool": "一个 bool",
+    "a list": "一个 list",
+    "a tuple": "一个 tuple",
+    "a dict": "一个 dict",
+    "a string": "一个字符串",
+    "None": "空值 None",
+    "a NumPy array": "一个 NumPy 数组",
+    "an object of another type": "一个其他类型的对象",
+    "No gradient can flow: a tensor was detached (.item(), .detach(), .data, a new tensor), or the arguments "
+    "are in the wrong order (predictions first, then targets).":
+        "梯度无法传回：某个张量被分离了（.item()、.detach()、.data，或新建了张量），或者参数顺序写反了"
+        "（应该先 predictions，后 targets）。",
+    "A matrix product of shapes that do not fit: (N, 784) @ (784, 1) needs the inner sizes to agree; "
+    "print each tensor's .shape.":
+        "矩阵乘法的形状对不上：(N, 784) @ (784, 1) 要求中间的两个维度相等；打印每个张量的 .shape 看看。",
+    "A parameter was changed in place while autograd was recording: update it inside "
+    "`with torch.no_grad():`, or through p.data.":
+        "autograd 正在记录计算时，某个参数被原地修改了：请在 `with torch.no_grad():` 里更新它，或者通过 p.data 更新。",
+    "Two shapes that do not broadcast: compare their .shape, for example (N, 1) against (N,).":
+        "两个形状无法广播：比较一下它们的 .shape，例如 (N, 1) 和 (N,)。",
+    "Two tensors of different dtypes: keep everything float32 (.float()).":
+        "两个张量的数据类型（dtype）不同：全部保持为 float32（.float()）。",
+    "A function of one number (math.exp, float) got a whole tensor: use the torch function (torch.exp).":
+        "只接受单个数的函数（math.exp、float）收到了整个张量：请改用 torch 的函数（torch.exp）。",
+    "An `if` on a tensor of many values: compare element by element, with torch.where or a mask.":
+        "对含有多个值的张量用了 `if`：请用 torch.where 或掩码逐元素比较。",
+    "{function} is not defined: your code did not run to the end": "{function} 没有定义：你的代码没有运行到最后",
+    "{function} is not defined": "{function} 没有定义",
+    "{function} is {kind}, not a function": "{function} 是{kind}，不是函数",
+    "{function} is not implemented yet": "{function} 还没有实现",
+    "{function} called sys.exit(): a function should return its result":
+        "{function} 调用了 sys.exit()：函数应该返回它的结果",
+    "{function} ran out of memory": "{function} 耗尽了内存",
+    "{function} raised {error}": "{function} 抛出了 {error}",
+    "{function} raised an exception": "{function} 抛出了异常",
+    "Write a function named {function} (and run its cell before checking it).":
+        "写一个名为 {function} 的函数（并在检查之前先运行它所在的单元格）。",
+    "Define it with `def {function}(...)`.": "用 `def {function}(...)` 来定义它。",
+    "It asked for more memory than the grader allows: is something growing without end?":
+        "它申请的内存超过了评分程序允许的上限：是不是有什么东西在无限增长？",
+    "what {function} gave back could not be read": "无法读取 {function} 返回的内容",
+    "Does your code change the autograder or Python itself?": "你的代码是否改动了 autograder 或 Python 本身？",
+    "{call}({arguments}) with {values}": "{call}({arguments})（其中 {values}）",
+})

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.core.assignments import module_name
+from autograder.core.messages import say, translations
 from autograder.core.paths import RELEASE, notebook_path
 
 PREAMBLE = "import torch\nfrom torch import nn, tensor\nimport torch.nn.functional as F\n"
@@ -63,22 +64,23 @@ def read_cells(path: str | Path) -> list[tuple[str, str]]:
     path = Path(path)
     try:
         if path.is_symlink():
-            raise SubmissionError(f"{path}: a symbolic link, not a file: submit the file itself")
+            raise SubmissionError(say("{path}: a symbolic link, not a file: submit the file itself", path=path))
         if not path.is_file():
-            raise SubmissionError(f"{path}: no such file")
+            raise SubmissionError(say("{path}: no such file", path=path))
         if path.suffix not in (".py", ".ipynb"):
-            raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
+            raise SubmissionError(say("{path}: expected a .py file or a .ipynb notebook", path=path))
         if path.stat().st_size > MAX_BYTES:
-            raise SubmissionError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
+            raise SubmissionError(say("{path}: larger than {size} MB", path=path, size=MAX_BYTES // 2**20))
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise SubmissionError(f"{path}: cannot be read ({error})") from None
+        raise SubmissionError(say("{path}: cannot be read ({error})", path=path, error=error)) from None
     if path.suffix == ".py":
         return [(str(path), text)]
     try:
         return notebook_cells(json.loads(text), str(path))
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-        raise SubmissionError(f"{path}: not a valid notebook ({type(error).__name__})") from None
+        raise SubmissionError(say("{path}: not a valid notebook ({error})", path=path,
+                                  error=type(error).__name__)) from None
 
 
 def notebook_cells(notebook: dict, label: str) -> list[tuple[str, str]]:
@@ -117,21 +119,46 @@ def run_cell(name: str, source: str, namespace: dict) -> str | None:
     try:
         source = "\n" * blank + TransformerManager().transform_cell(source)
     except Exception as error:  # IPython gives up on some inputs (lines that keep changing)
-        return f"{name} does not run: IPython cannot read it ({type(error).__name__})"
+        return say("{name} does not run: IPython cannot read it ({error})", name=name, error=type(error).__name__)
     # tracebacks quote the student's lines from here, even where their file cannot be read
     linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
     try:
         code = compile(source, name, "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         line = (getattr(error, "text", None) or "").strip()
-        where = f" at line {error.lineno}" if getattr(error, "lineno", None) else ""
-        return (f"{name} does not run: {type(error).__name__}{where}: {getattr(error, 'msg', error)}"
-                + (f"\n  {line}" if line else ""))
+        if getattr(error, "lineno", None):
+            said = say("{name} does not run: {error} at line {line}: {message}", name=name,
+                       error=type(error).__name__, line=error.lineno, message=getattr(error, "msg", error))
+        else:
+            said = say("{name} does not run: {error}: {message}", name=name, error=type(error).__name__,
+                       message=getattr(error, "msg", error))
+        return said + (f"\n  {line}" if line else "")  # the line itself, as code
     try:
         exec(code, namespace)
     except (Exception, SystemExit) as error:
         failure = failure_of("your code", error)
-        did = {"not implemented": "raised NotImplementedError", "exit": failure.details,
-               "memory": "ran out of memory"}.get(failure.kind, f"raised {failure.details}")
-        return f"{name} stopped: your code {did}"
+        if failure.kind == "not implemented":
+            return say("{name} stopped: your code raised NotImplementedError", name=name)
+        if failure.kind == "exit":
+            return say("{name} stopped: your code called sys.exit({code!r})", name=name, code=error.code)
+        if failure.kind == "memory":
+            return say("{name} stopped: your code ran out of memory", name=name)
+        return say("{name} stopped: your code raised {error}", name=name, error=failure.details)
     return None
+
+
+translations("zh", {
+    "{path}: a symbolic link, not a file: submit the file itself": "{path}：这是一个符号链接，不是文件：请提交文件本身",
+    "{path}: no such file": "{path}：没有这个文件",
+    "{path}: expected a .py file or a .ipynb notebook": "{path}：预期是一个 .py 文件或 .ipynb 笔记本",
+    "{path}: larger than {size} MB": "{path}：文件超过了 {size} MB",
+    "{path}: cannot be read ({error})": "{path}：无法读取（{error}）",
+    "{path}: not a valid notebook ({error})": "{path}：不是有效的笔记本（{error}）",
+    "{name} does not run: IPython cannot read it ({error})": "{name} 无法运行：IPython 无法读取它（{error}）",
+    "{name} does not run: {error} at line {line}: {message}": "{name} 无法运行：第 {line} 行有 {error}：{message}",
+    "{name} does not run: {error}: {message}": "{name} 无法运行：{error}：{message}",
+    "{name} stopped: your code raised NotImplementedError": "{name} 中途停止了：你的代码抛出了 NotImplementedError",
+    "{name} stopped: your code called sys.exit({code!r})": "{name} 中途停止了：你的代码调用了 sys.exit({code!r})",
+    "{name} stopped: your code ran out of memory": "{name} 中途停止了：你的代码耗尽了内存",
+    "{name} stopped: your code raised {error}": "{name} 中途停止了：你的代码抛出了 {error}",
+})

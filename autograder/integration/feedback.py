@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autograder.core.assignments import FUNCTIONS
 from autograder.core.checks import find
-from autograder.core.messages import notebook_language
+from autograder.core.messages import notebook_language, say, speaking, translations
 from autograder.isolation.runner import Result, run_checks
 
 ASSIGNMENT_OF = {name: a for a, names in FUNCTIONS.items() for name in names}
@@ -38,20 +38,23 @@ if "matplotlib.pyplot" in sys.modules and notebook_language() == "zh":  # a Chin
 def check(function: str, namespace: dict) -> None:
     """Run the public checks of `function` on `namespace` (pass globals()) and print the verdict:
     one line when every public check passes, else the feedback of each failed check."""
-    if function not in ASSIGNMENT_OF:
-        print(f"There is no function {function!r} to check: choose one of {', '.join(ASSIGNMENT_OF)}.")
-        return
-    results = run_checks(ASSIGNMENT_OF[function], namespace, hidden=False, function=function)
-    print(format_verdict(function, results))
+    with speaking(notebook_language()):
+        if function not in ASSIGNMENT_OF:
+            print(say("There is no function {function!r} to check: choose one of {choices}.",
+                      function=function, choices=", ".join(ASSIGNMENT_OF)))
+            return
+        results = run_checks(ASSIGNMENT_OF[function], namespace, hidden=False, function=function)
+        print(format_verdict(function, results))
 
 
 def format_verdict(function: str, results: list[Result]) -> str:
     failed = [r for r in results if not r.passed]
     if not failed:
-        return f"✓ {function} passes its {len(results)} public checks."
+        return say("✓ {function} passes its {count} public checks.", function=function, count=len(results))
     if len({r.message for r in failed}) == 1:  # one cause (not written yet, not defined): say it once
         return f"✗ {failed[0].message}"
-    lines = [f"✗ {function} fails {len(failed)} of its {len(results)} public checks:"]
+    lines = [say("✗ {function} fails {failed} of its {count} public checks:", function=function,
+                 failed=len(failed), count=len(results))]
     lines += [f"- {r.id}: {r.message}" for r in failed]
     return "\n".join(lines)
 
@@ -65,8 +68,9 @@ def grade(check_id: str, namespace: dict) -> float:
     notebook top to bottom goes on past a check that fails.
     """
     found = find(check_id)
-    (result,) = run_checks(found.assignment, namespace, ids=(check_id,))
-    print(verdict(result), file=sys.stderr if not result.passed and validating() else sys.stdout)
+    with speaking(notebook_language()):
+        (result,) = run_checks(found.assignment, namespace, ids=(check_id,))
+        print(verdict(result), file=sys.stderr if not result.passed and validating() else sys.stdout)
     return result.points
 
 
@@ -93,4 +97,14 @@ def uses_your_code():
     try:
         yield
     except NotImplementedError:
-        print("(This runs once you have written the functions above.)")
+        with speaking(notebook_language()):
+            print(say("(This runs once you have written the functions above.)"))
+
+
+translations("zh", {
+    "There is no function {function!r} to check: choose one of {choices}.":
+        "没有可以检查的函数 {function!r}：请从 {choices} 中选一个。",
+    "✓ {function} passes its {count} public checks.": "✓ {function} 通过了全部 {count} 项公开检查。",
+    "✗ {function} fails {failed} of its {count} public checks:": "✗ {function} 的 {count} 项公开检查中有 {failed} 项没有通过：",
+    "(This runs once you have written the functions above.)": "（等你写好上面的函数，这里就会运行。）",
+})

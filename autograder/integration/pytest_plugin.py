@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.core.messages import notebook_language, say, speaking, translations
+
 
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("autograder", "grading a submission with the course's checks")
@@ -34,13 +36,26 @@ def pytest_configure(config) -> None:
     from autograder.core.submission import SubmissionError, read_cells
 
     path = Path(path)
-    try:
-        cells = read_cells(path)
-        assignment = edition(config.getoption("assignment") or assignment_of(path))[0]
-    except (SubmissionError, UnknownAssignment) as error:
-        raise pytest.UsageError(f"autograder: {error}") from None
+    with speaking(language_of(path, config.getoption("assignment"))):  # its errors, in the submission's language
+        try:
+            cells = read_cells(path)
+            assignment, language = edition(config.getoption("assignment") or assignment_of(path))
+        except (SubmissionError, UnknownAssignment) as error:
+            raise pytest.UsageError(f"autograder: {error}") from None
     config.args[:] = [str(path)]  # the submission is the only thing to collect
-    config.pluginmanager.register(Grading(path, assignment, cells), "autograder-grading")
+    config.pluginmanager.register(Grading(path, assignment, cells, language), "autograder-grading")
+
+
+def language_of(path: Path, assignment: str | None) -> str:
+    """The language a submission's usage errors are said in: its edition's, as --assignment or the
+    file's name says it (03_sigmoid_loss_zh.ipynb), else the one a notebook of this folder speaks."""
+    from autograder.core.messages import SPOKEN
+
+    for name in (assignment or "", path.stem):
+        for language in SPOKEN[1:]:
+            if name.endswith(f"_{language}"):
+                return language
+    return notebook_language()
 
 
 def assignment_of(path: Path) -> str:
@@ -58,14 +73,14 @@ def assignment_of(path: Path) -> str:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if grade_id in ids:
                 return ids[grade_id]
-    raise pytest.UsageError(f"autograder: {path}: which assignment is it? Say it with --assignment ID")
+    raise pytest.UsageError(say("autograder: {path}: which assignment is it? Say it with --assignment ID", path=path))
 
 
 class Grading:
     """The grading of one submission: done once, on the first check that asks for it."""
 
-    def __init__(self, path: Path, assignment: str, cells: list[tuple[str, str]]):
-        self.path, self.assignment, self.cells = path, assignment, cells
+    def __init__(self, path: Path, assignment: str, cells: list[tuple[str, str]], language: str = "en"):
+        self.path, self.assignment, self.cells, self.language = path, assignment, cells, language
         self._results: dict | None = None
         self.earned = self.possible = self.not_run = 0.0
 
@@ -73,7 +88,8 @@ class Grading:
         if self._results is None:
             from autograder.isolation.runner import grade_isolated
 
-            self._results = {r.id: r for r in grade_isolated(self.assignment, self.cells)}
+            with speaking(self.language):  # the edition's: 03_sigmoid_loss_zh.ipynb is answered in Chinese
+                self._results = {r.id: r for r in grade_isolated(self.assignment, self.cells)}
         return self._results[check_id]
 
     def pytest_collect_file(self, file_path, parent):
@@ -85,8 +101,13 @@ class Grading:
         """The last line: the score, after pytest's own summary."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if self._results is not None and reporter is not None:
-            untried = f" ({self.not_run:g} points of hidden checks not run here)" if self.not_run else ""
-            reporter.write_line(f"score {self.earned:g}/{self.possible:g}{untried}")
+            with speaking(self.language):
+                if self.not_run:
+                    line = say("score {earned:g}/{possible:g} ({not_run:g} points of hidden checks not run here)",
+                               earned=self.earned, possible=self.possible, not_run=self.not_run)
+                else:
+                    line = say("score {earned:g}/{possible:g}", earned=self.earned, possible=self.possible)
+            reporter.write_line(line)
 
 
 class Submission(pytest.File):
@@ -115,7 +136,7 @@ class CheckItem(pytest.Item):
         grading = self.parent.grading
         result = grading.result(self.check.id)
         self.user_properties.append(("points", result.points))
-        if result.hidden and not result.passed and result.message.startswith("not run: hidden checks"):
+        if result.hidden and result.status == "not run":
             grading.not_run += result.max_points
             pytest.skip(result.message.splitlines()[0])
         grading.earned += result.points
@@ -129,4 +150,20 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.check.id} ({self.check.points:g} point{'s' if self.check.points != 1 else ''})"
+        with speaking(self.parent.grading.language):
+            if self.check.points == 1:
+                about = say("{check} ({points:g} point)", check=self.check.id, points=self.check.points)
+            else:
+                about = say("{check} ({points:g} points)", check=self.check.id, points=self.check.points)
+        return self.path, None, about
+
+
+translations("zh", {
+    "autograder: {path}: which assignment is it? Say it with --assignment ID":
+        "autograder: {path}：这是哪一份作业？请用 --assignment ID 指明",
+    "score {earned:g}/{possible:g} ({not_run:g} points of hidden checks not run here)":
+        "得分 {earned:g}/{possible:g}（隐藏检查的 {not_run:g} 分在这里没有运行）",
+    "score {earned:g}/{possible:g}": "得分 {earned:g}/{possible:g}",
+    "{check} ({points:g} point)": "{check}（{points:g} 分）",
+    "{check} ({points:g} points)": "{check}（{points:g} 分）",
+})

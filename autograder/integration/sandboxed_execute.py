@@ -26,6 +26,7 @@ import atexit
 from autograder.integration.feedback import verdict
 from autograder.isolation.zygote import ZygoteFailed
 from autograder.core.assignments import edition
+from autograder.core.messages import say, speaking, translations
 from autograder.isolation.runner import grade_isolated
 from autograder.core.limits import Limits
 from autograder.core.submission import notebook_cells
@@ -51,17 +52,18 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         nbgrader_id, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
-        assignment = edition(nbgrader_id)[0]  # an edition (01_init_zh) is graded by its assignment's checks
+        assignment, language = edition(nbgrader_id)  # an edition (01_init_zh): its assignment's checks, its language
         cells = notebook_cells(nb, "your notebook")
         run = SandboxedExecute.precomputed  # graded already, in parallel?
         results = run.results_for(student, nbgrader_id, cells) if run else None
         if results is None:
             about: dict = {}
-            try:
-                results = grade_isolated(assignment, cells, self.limits, zygote=self.zygote(), timing=about)
-            except ZygoteFailed:  # it died under this notebook: grade it with a fork server of its own
-                SandboxedExecute._zygote = None
-                results = grade_isolated(assignment, cells, self.limits, timing=about)
+            with speaking(language):
+                try:
+                    results = grade_isolated(assignment, cells, self.limits, zygote=self.zygote(), timing=about)
+                except ZygoteFailed:  # it died under this notebook: grade it with a fork server of its own
+                    SandboxedExecute._zygote = None
+                    results = grade_isolated(assignment, cells, self.limits, timing=about)
             self._report(about.get("confinement"))
         if run:
             run.recorded()
@@ -71,7 +73,8 @@ class SandboxedExecute(NbGraderPreprocessor):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 result = results.get(meta.get("grade_id"))
-                cell.outputs = _outputs(result, meta.get("grade_id"))
+                with speaking(language):
+                    cell.outputs = _outputs(result, meta.get("grade_id"))
                 if result is not None:
                     cell.metadata[RECORD] = record(result)
         return nb, resources
@@ -122,7 +125,11 @@ def record(result) -> dict:
 def _outputs(result, grade_id):
     if result is None:
         return [nbformat.v4.new_output("error", ename="UnknownCheck", evalue=str(grade_id),
-                                       traceback=[f"{grade_id} is not a check of this assignment"])]
+                                       traceback=[say("{grade_id} is not a check of this assignment",
+                                                      grade_id=grade_id)])]
     return [nbformat.v4.new_output("stream", name="stdout", text=verdict(result) + "\n"),
             nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(result.points))},
                                    execution_count=None)]
+
+
+translations("zh", {"{grade_id} is not a check of this assignment": "{grade_id} 不是这份作业的检查"})

@@ -25,6 +25,7 @@ from autograder.core.checks import Check, checks_for, stand_ins_for
 from autograder.core.compare import Mismatch
 from autograder.core.diagnosis import attempt, diagnose
 from autograder.core.limits import Deadline, Limits
+from autograder.core.messages import say, translations
 from autograder.isolation.sandbox import Sandbox, SandboxBroken, SandboxStudent
 from autograder.core.student_side import Fatal, LocalStudent, StudentFailed, cells_of
 
@@ -54,8 +55,8 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
     one. student_for(check, case): the StudentSide to ask. cases: the reference cases of this
     mode (`_cases`)."""
     if check.case not in cases or (check.hidden and not graded):
-        return _result(check, False, "not run: hidden checks run only when your instructor grades\n"
-                                     "This copy of the autograder does not have their inputs.", "not run")
+        return _result(check, False, say("not run: hidden checks run only when your instructor grades\n"
+                                         "This copy of the autograder does not have their inputs."), "not run")
     case = cases[check.case]
     student = student_for(check, case)
     try:
@@ -69,8 +70,9 @@ def run_check(check: Check, student_for, cases: dict, graded: bool) -> Result:
         raise
     except Exception as error:  # a bug in the check itself: say so, do not crash
         where = traceback.format_exception_only(type(error), error)[-1].strip()
-        return _result(check, False, f"internal error in the check {check.id}: not your fault\n"
-                                     f"Please tell your instructor ({where}).", "not run")
+        return _result(check, False, say("internal error in the check {check}: not your fault\n"
+                                         "Please tell your instructor ({where}).", check=check.id, where=where),
+                       "not run")
     return _result(check, False, message(outcome.failure, mistake, graded), _status(outcome.failure),
                    mistake.id if mistake is not None else None)
 
@@ -180,13 +182,14 @@ def _grade(assignment, cells, limits, hidden, zygote, timing) -> list[Result]:
                 pass  # it could not even load: each check will say so
             for c in chosen:
                 if time.monotonic() >= submission.at:
-                    results.append(_result(c, False, f"not run: the {limits.submission_seconds:g} s for grading "
-                                                     "this submission ran out", "not run"))
+                    results.append(_result(c, False, say("not run: the {seconds:g} s for grading this submission "
+                                                         "ran out", seconds=limits.submission_seconds), "not run"))
                 elif sandbox.unloadable:
-                    results.append(_result(c, False, f"not run: {sandbox.unloadable}", "not run"))
+                    results.append(_result(c, False, say("not run: {why}", why=sandbox.unloadable), "not run"))
                 elif c.function in sandbox.timed_out:
-                    results.append(_result(c, False, f"not run: {sandbox.timed_out[c.function]} in an earlier "
-                                                     f"check\nIt was not run again: a loop costs its time once.",
+                    results.append(_result(c, False, say("not run: {why} in an earlier check\n"
+                                                         "It was not run again: a loop costs its time once.",
+                                                         why=sandbox.timed_out[c.function]),
                                            "not run"))
                 else:
                     def student_for(check, case):
@@ -196,9 +199,9 @@ def _grade(assignment, cells, limits, hidden, zygote, timing) -> list[Result]:
                     results.append(run_check(c, student_for, cases, graded))
         except SandboxBroken as broken:
             done = {r.id for r in results}
-            results += [_result(c, False, f"not graded: the sandbox could not be set up: not your fault\n"
-                                          f"Please tell your instructor ({broken}).", "not run") for c in chosen
-                        if c.id not in done]
+            results += [_result(c, False, say("not graded: the sandbox could not be set up: not your fault\n"
+                                              "Please tell your instructor ({why}).", why=broken), "not run")
+                        for c in chosen if c.id not in done]
         timing["work_seconds"] = sandbox.work_seconds
     return results
 
@@ -211,3 +214,19 @@ def _cases(assignment: str, graded: bool) -> dict:
 def _result(check: Check, passed: bool, message: str, status: str = "failed", mistake: str | None = None) -> Result:
     return Result(check.id, check.points if passed else 0.0, check.points, passed, message, check.hidden,
                   "passed" if passed else status, mistake)
+
+
+translations("zh", {
+    "not run: hidden checks run only when your instructor grades\n"
+    "This copy of the autograder does not have their inputs.":
+        "没有运行：隐藏检查只在老师评分时运行\n你这份自动评分程序里没有它们的输入。",
+    "internal error in the check {check}: not your fault\nPlease tell your instructor ({where}).":
+        "检查 {check} 出现内部错误：这不是你的问题\n请告诉老师（{where}）。",
+    "not run: the {seconds:g} s for grading this submission ran out":
+        "没有运行：评这份作业的 {seconds:g} 秒已经用完",
+    "not run: {why}": "没有运行：{why}",
+    "not run: {why} in an earlier check\nIt was not run again: a loop costs its time once.":
+        "没有运行：在前面的一项检查中，{why}\n没有再运行它：一个不会结束的循环只耗费一次时间。",
+    "not graded: the sandbox could not be set up: not your fault\nPlease tell your instructor ({why}).":
+        "没有评分：沙箱没能建立起来，这不是你的问题\n请告诉老师（{why}）。",
+})

@@ -25,6 +25,7 @@ from functools import cached_property
 
 from autograder.core import source, transport
 from autograder.core.limits import Deadline, Limits  # noqa: F401  (the grader's bounds, used with a Sandbox)
+from autograder.core.messages import LANGUAGE, say, translations
 from autograder.core.references import Case
 from autograder.core.student_side import Asker, Fatal
 from autograder.core.submission import provided_source
@@ -86,38 +87,39 @@ class Sandbox:
         self.write, self.read = to_worker, from_worker
         try:
             self._exchange({"assignment": self.assignment, "memory_bytes": self.limits.memory_bytes,
-                            "output_limit": self.limits.output_chars,
+                            "output_limit": self.limits.output_chars, "language": LANGUAGE.get(),
                             "provided": provided_source(self.assignment)},
-                           "the grading process", Deadline.within(SETUP_SECONDS, self.deadline))
+                           say("the grading process"), Deadline.within(SETUP_SECONDS, self.deadline))
         except Fatal as fatal:
-            raise SandboxBroken(f"the sandbox could not be set up ({fatal.summary})") from None
+            raise SandboxBroken(say("the sandbox could not be set up ({why})", why=fatal.summary)) from None
         for index, (name, text) in enumerate(self.cells):
             if index in self.skipped:
                 continue
             if len(text) > transport.MAX_TEXT:  # the worker would refuse the message: say why instead
-                self.problems[index] = (f"{name} is too long to grade ({len(text)} characters; "
-                                        f"a cell may have at most {transport.MAX_TEXT}). It was skipped.")
+                self.problems[index] = say("{name} is too long to grade ({length} characters; "
+                                           "a cell may have at most {limit}). It was skipped.",
+                                           name=name, length=len(text), limit=transport.MAX_TEXT)
                 continue
             try:
                 reply = self._exchange({"op": "run_cell", "name": name, "source": text}, name,
                                        Deadline.within(self.limits.check_seconds, self.deadline))
                 if not (reply.keys() == {"ok"} and isinstance(reply["ok"], (str, type(None)))):
                     self.stop()
-                    raise Fatal(f"{name} broke the grading process: it sent back something that is not an answer",
-                                "Does your code change the autograder or Python itself?")
+                    raise Fatal(say("{what} broke the grading process: it sent back something that is not an answer",
+                                    what=name), say("Does your code change the autograder or Python itself?"))
                 problem = reply["ok"]
             except Fatal as fatal:
                 self.skipped.add(index)
-                self.problems[index] = f"{fatal.summary}. It was skipped."
+                self.problems[index] = say("{summary}. It was skipped.", summary=fatal.summary)
                 self.start()  # again, without it
                 return
             if problem:
                 self.problems[index] = str(problem)[:4000]
         try:
-            self._exchange({"op": "problem", "text": self.problem}, "your code",
+            self._exchange({"op": "problem", "text": self.problem}, say("your code"),
                            Deadline.within(SETUP_SECONDS, self.deadline))
         except Fatal as fatal:  # every cell ran, then the worker stopped answering: nothing to grade
-            self.unloadable = f"{fatal.summary} once it was loaded"
+            self.unloadable = say("{summary} once it was loaded", summary=fatal.summary)
             raise
 
     def request(self, message: dict, what: str, deadline: Deadline):
@@ -148,28 +150,30 @@ class Sandbox:
             clock.seconds()  # what it computed, read before it is killed
             self.stop()
             if clock.readable and before + clock.used < deadline.seconds / 2 and waiting_until < self.deadline.at:
-                raise Fatal(f"{what} waited {WAIT_FACTOR * deadline.seconds:g} s without finishing",
-                            "Does it sleep, or wait for something that never comes?", timed_out=True) from None
-            raise Fatal(f"{what} did not finish within {deadline.seconds:g} s",
-                        "Is there a loop that never ends?", timed_out=True) from None
+                raise Fatal(say("{what} waited {seconds:g} s without finishing",
+                                what=what, seconds=WAIT_FACTOR * deadline.seconds),
+                            say("Does it sleep, or wait for something that never comes?"), timed_out=True) from None
+            raise Fatal(say("{what} did not finish within {seconds:g} s", what=what, seconds=deadline.seconds),
+                        say("Is there a loop that never ends?"), timed_out=True) from None
         except transport.Garbage:
             self.stop()
-            raise Fatal(f"{what} broke the grading process: it sent back something that is not an answer",
-                        "Does your code change the autograder or Python itself?") from None
+            raise Fatal(say("{what} broke the grading process: it sent back something that is not an answer",
+                            what=what), say("Does your code change the autograder or Python itself?")) from None
         except (transport.ChannelClosed, OSError):
             how, out_of_memory = self.stop()
             if out_of_memory:
-                raise Fatal(f"{what} ran out of memory", "Is something growing without end?") from None
-            raise Fatal(f"{what} ended the grading process ({how})",
-                        "Does it call os._exit, crash Python, or use more memory than allowed?") from None
+                raise Fatal(say("{what} ran out of memory", what=what),
+                            say("Is something growing without end?")) from None
+            raise Fatal(say("{what} ended the grading process ({how})", what=what, how=how),
+                        say("Does it call os._exit, crash Python, or use more memory than allowed?")) from None
         finally:
             self.computed[deadline] = before + clock.used  # read last just before the reply, or at the timeout
             if message.get("op") in STUDENT_WORK:
                 self.work_seconds += time.perf_counter() - sent
         if not isinstance(reply, dict) or "internal" in reply:
             self.stop()
-            raise Fatal(f"{what} broke the grading process",
-                        "Does your code change the autograder or Python itself?") from None
+            raise Fatal(say("{what} broke the grading process", what=what),
+                        say("Does your code change the autograder or Python itself?")) from None
         return reply
 
     def _await_reply(self, clock: "WorkerClock", cpu_seconds: float, waiting_until: float) -> None:
@@ -186,7 +190,7 @@ class Sandbox:
         """Kill the worker (and with it, everything it started); say how it ended, and whether
         it was killed for its memory."""
         if self.process is None:
-            return "it was not running", False
+            return say("it was not running"), False
         for kill in (os.kill, os.killpg):  # PID 1 of its namespace: all of it goes (else its group)
             try:
                 kill(self.process.pid, signal.SIGKILL)
@@ -198,8 +202,8 @@ class Sandbox:
             os.close(fd)
         self.process = None
         if code < 0:
-            return f"killed by {signal.Signals(-code).name}", out_of_memory
-        return f"exit status {code}", out_of_memory
+            return say("killed by {signal}", signal=signal.Signals(-code).name), out_of_memory
+        return say("exit status {code}", code=code), out_of_memory
 
 
 class SandboxStudent(Asker):
@@ -290,3 +294,30 @@ def _children(pid: int) -> list[int]:
         except (OSError, ValueError):
             pass
     return found
+
+
+translations("zh", {
+    "the grading process": "评分进程",
+    "your code": "你的代码",
+    "the sandbox could not be set up ({why})": "沙箱没能建立起来（{why}）",
+    "{name} is too long to grade ({length} characters; a cell may have at most {limit}). It was skipped.":
+        "{name} 太长，无法评分（{length} 个字符；一个单元格最多 {limit} 个字符）。它被跳过了。",
+    "{what} broke the grading process: it sent back something that is not an answer":
+        "{what} 破坏了评分进程：它送回的东西不是一个回答",
+    "{summary}. It was skipped.": "{summary}。它被跳过了。",
+    "{summary} once it was loaded": "代码加载完成后，{summary}",
+    "{what} waited {seconds:g} s without finishing": "{what} 等了 {seconds:g} 秒也没有完成",
+    "Does it sleep, or wait for something that never comes?": "它是不是在 sleep，或者在等一个永远不会来的东西？",
+    "{what} did not finish within {seconds:g} s": "{what} 没有在 {seconds:g} 秒内完成",
+    "Is there a loop that never ends?": "是不是有一个永远不会结束的循环？",
+    "{what} ran out of memory": "{what} 用完了内存",
+    "Is something growing without end?": "是不是有什么东西在无止境地增长？",
+    "{what} ended the grading process ({how})": "{what} 让评分进程结束了（{how}）",
+    "Does it call os._exit, crash Python, or use more memory than allowed?":
+        "它是否调用了 os._exit、让 Python 崩溃，或者用了超过允许的内存？",
+    "{what} broke the grading process": "{what} 破坏了评分进程",
+    "it was not running": "它本来就没有在运行",
+    "killed by {signal}": "被 {signal} 终止",
+    "exit status {code}": "退出状态 {code}",
+})
+# "Does your code change the autograder or Python itself?" is student_side's too: its Chinese is given there.

@@ -228,8 +228,10 @@ def _probe(name: str):
 def main(read_fd: int, write_fd: int) -> None:
     """A worker's life: its setup, the student's code, then requests until the grader hangs up."""
     from autograder.core import transport
+    from autograder.core.messages import LANGUAGE
 
     setup = transport.receive(read_fd)
+    LANGUAGE.set(str(setup.get("language", "en")))  # what the worker writes of a failure, in the grading's language
     warm_up([setup["assignment"]])  # instant in a worker forked from a zygote warmed for it
     worker = Worker(student_module(setup["provided"]), setup["assignment"])
     lock_down(setup["memory_bytes"], setup["output_limit"])

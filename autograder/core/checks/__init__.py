@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograder.core.assignments import ASSIGNMENTS, module_name
+from autograder.core.messages import say, translations
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class KnownMistake:
     """A mistake students make, and how it behaves.
 
     `code` defines `function` the mistaken way; `title` completes "This is exactly what
-    ... gives."; `fix` says what to change.
+    ... gives."; `fix` says what to change. Both are messages: the checks module gives their
+    translations (`autograder.core.messages.translations`), and `diagnosis` speaks the language
+    being spoken.
     """
 
     id: str
@@ -58,7 +61,7 @@ class KnownMistake:
 
     @property
     def diagnosis(self) -> str:
-        return f"This is exactly what {self.title} gives. {self.fix}"
+        return say("This is exactly what {title} gives. {fix}", title=say(self.title), fix=say(self.fix))
 
 
 _REGISTRY: dict[str, list[Check]] = {}
@@ -133,3 +136,6 @@ def find(check_id: str) -> Check:
             if c.id == check_id:
                 return c
     raise KeyError(f"no check named {check_id!r}")
+
+
+translations("zh", {"This is exactly what {title} gives. {fix}": "这正是{title}会得到的结果。{fix}"})

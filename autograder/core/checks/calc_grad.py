@@ -4,6 +4,7 @@ from torch import nn
 
 from autograder.core.checks import check, known
 from autograder.core.compare import expect_answer, expect_no_change_in_the_code, expect_values, fail
+from autograder.core.messages import say, translations
 from autograder.core.snapshot import TensorInfo, tensor_info
 
 GRAD_ATOL = 1e-5
@@ -61,17 +62,17 @@ def _params(got, case):
     expect_answer("calc_grad", got, [TensorInfo, TensorInfo, bool])
     for name, info in zip(NAMES, got):
         if info.values is None or info.shape != tuple(case.inputs[name].shape):
-            fail(f"after calc_grad, {name} is no longer a tensor of its shape")
+            fail(say("after calc_grad, {name} is no longer a tensor of its shape", name=name))
     return got[:2]
 
 
-def _expect_grads(params, case, what, hint):
+def _expect_grads(params, case, subject, hint):
+    """subject(name): what the grad of the parameter `name` is, for the details."""
     for name, got, expected in zip(NAMES, params, case.expected["grads"]):
         if got.grad is None:
-            fail(f"after calc_grad, {name}.grad is None: no gradient was computed",
-                 "Call .backward() on the loss, mnist_loss(model(xb), yb).")
-        expect_values("calc_grad", f"after calc_grad(xb, yb, model) {what}, {name}.grad holds", got.grad.values,
-                      expected, atol=GRAD_ATOL, hint=hint)
+            fail(say("after calc_grad, {name}.grad is None: no gradient was computed", name=name),
+                 say("Call .backward() on the loss, mnist_loss(model(xb), yb)."))
+        expect_values("calc_grad", subject(name), got.grad.values, expected, atol=GRAD_ATOL, hint=hint)
 
 
 @check("calc_grad_sets_the_gradients", function="calc_grad", points=2, case="calc_grad")
@@ -79,25 +80,30 @@ def _(student, case):
     params = _params(student.probe(_probe_linear), case)
     for name, got, expected in zip(NAMES, params, case.expected["grads"]):
         if got.grad is None:
-            fail(f"after calc_grad, {name}.grad is still None: no gradient was computed",
-                 "Call .backward() on the loss, mnist_loss(model(xb), yb).")
+            fail(say("after calc_grad, {name}.grad is still None: no gradient was computed", name=name),
+                 say("Call .backward() on the loss, mnist_loss(model(xb), yb)."))
         if got.grad.shape != tuple(expected.shape):
-            fail(f"after calc_grad, {name}.grad does not have the shape of {name}", None,
-                 f"after calc_grad(xb, yb, model), {name}.grad has shape {got.grad.shape}; expected "
-                 f"{tuple(expected.shape)}, the shape of {name}.")
+            fail(say("after calc_grad, {name}.grad does not have the shape of {name}", name=name), None,
+                 say("after calc_grad(xb, yb, model), {name}.grad has shape {got}; expected "
+                     "{expected}, the shape of {name}.", name=name, got=got.grad.shape,
+                     expected=tuple(expected.shape)))
 
 
 @check("calc_grad_matches_reference", function="calc_grad", points=3, case="calc_grad")
 def _(student, case):
-    _expect_grads(_params(student.probe(_probe_linear), case), case, "once, on fresh parameters",
-                  "The gradient is that of mnist_loss(model(xb), yb): use mnist_loss, on this batch.")
+    _expect_grads(_params(student.probe(_probe_linear), case), case,
+                  lambda name: say("after calc_grad(xb, yb, model) once, on fresh parameters, {name}.grad holds",
+                                   name=name),
+                  say("The gradient is that of mnist_loss(model(xb), yb): use mnist_loss, on this batch."))
 
 
 @check("calc_grad_accumulates_gradients", function="calc_grad", points=2, hidden=True, case="calc_grad_twice")
 def _(student, case):
-    _expect_grads(_params(student.probe(_probe_linear), case), case, "twice on the same batch",
-                  "Called twice, calc_grad must double the gradients: PyTorch adds to .grad, and "
-                  "zeroing is the optimizer's job (step), not calc_grad's.")
+    _expect_grads(_params(student.probe(_probe_linear), case), case,
+                  lambda name: say("after calc_grad(xb, yb, model) twice on the same batch, {name}.grad holds",
+                                   name=name),
+                  say("Called twice, calc_grad must double the gradients: PyTorch adds to .grad, and "
+                      "zeroing is the optimizer's job (step), not calc_grad's."))
 
 
 @check("calc_grad_leaves_the_parameters_unchanged", function="calc_grad", points=1, hidden=True, case="calc_grad")
@@ -105,15 +111,19 @@ def _(student, case):
     params = _params(student.probe(_probe_linear), case)
     for name, got in zip(NAMES, params):  # only a calc_grad that computed the gradient can pass
         if not torch.equal(got.values, case.inputs[name]):
-            fail(f"calc_grad changed {name}: it should only compute gradients", "Leave the update to step().")
-    _expect_grads(params, case, "once", "The gradient is that of mnist_loss(model(xb), yb).")
+            fail(say("calc_grad changed {name}: it should only compute gradients", name=name),
+                 say("Leave the update to step()."))
+    _expect_grads(params, case, lambda name: say("after calc_grad(xb, yb, model) once, {name}.grad holds", name=name),
+                  say("The gradient is that of mnist_loss(model(xb), yb)."))
     expect_no_change_in_the_code(student, "calc_grad")  # read from the code: the worker could hide it
 
 
 @check("calc_grad_works_with_a_module", function="calc_grad", points=2, hidden=True, case="calc_grad_module")
 def _(student, case):
-    _expect_grads(_params(student.probe(_probe_module), case), case, "with model = nn.Linear(784, 1)",
-                  "Treat model as any callable: model(xb), not a formula with your own weights.")
+    _expect_grads(_params(student.probe(_probe_module), case), case,
+                  lambda name: say("after calc_grad(xb, yb, model) with model = nn.Linear(784, 1), "
+                                   "{name}.grad holds", name=name),
+                  say("Treat model as any callable: model(xb), not a formula with your own weights."))
 
 
 known("squared_error_loss", "calc_grad", "the gradient of a squared error instead of mnist_loss",
@@ -161,3 +171,56 @@ def calc_grad(xb, yb, model):
     loss.backward()
     return loss
 ''', module=__name__)
+
+
+translations("zh", {
+    "after calc_grad, {name} is no longer a tensor of its shape": "调用 calc_grad 之后，{name} 不再是原来形状的张量",
+    "after calc_grad, {name}.grad is None: no gradient was computed":
+        "调用 calc_grad 之后，{name}.grad 是 None：没有算出任何梯度",
+    "Call .backward() on the loss, mnist_loss(model(xb), yb).": "请对损失 mnist_loss(model(xb), yb) 调用 .backward()。",
+    "after calc_grad, {name}.grad is still None: no gradient was computed":
+        "调用 calc_grad 之后，{name}.grad 仍然是 None：没有算出任何梯度",
+    "after calc_grad, {name}.grad does not have the shape of {name}": "调用 calc_grad 之后，{name}.grad 的形状与 {name} 不同",
+    "after calc_grad(xb, yb, model), {name}.grad has shape {got}; expected {expected}, the shape of {name}.":
+        "调用 calc_grad(xb, yb, model) 之后，{name}.grad 的形状是 {got}；预期是 {expected}，即 {name} 的形状。",
+    # subjects of the details of expect_values: "<subject> <values>: the largest error is ..."
+    "after calc_grad(xb, yb, model) once, on fresh parameters, {name}.grad holds":
+        "在新的参数上调用一次 calc_grad(xb, yb, model) 之后，{name}.grad 中是",
+    "after calc_grad(xb, yb, model) twice on the same batch, {name}.grad holds":
+        "在同一个批次上调用两次 calc_grad(xb, yb, model) 之后，{name}.grad 中是",
+    "after calc_grad(xb, yb, model) once, {name}.grad holds": "调用一次 calc_grad(xb, yb, model) 之后，{name}.grad 中是",
+    "after calc_grad(xb, yb, model) with model = nn.Linear(784, 1), {name}.grad holds":
+        "取 model = nn.Linear(784, 1) 调用 calc_grad(xb, yb, model) 之后，{name}.grad 中是",
+    "The gradient is that of mnist_loss(model(xb), yb): use mnist_loss, on this batch.":
+        "梯度应该是 mnist_loss(model(xb), yb) 的梯度：请在这个批次上使用 mnist_loss。",
+    "Called twice, calc_grad must double the gradients: PyTorch adds to .grad, and "
+    "zeroing is the optimizer's job (step), not calc_grad's.":
+        "调用两次时，calc_grad 应该让梯度翻倍：PyTorch 会把梯度累加到 .grad 上，"
+        "而清零是优化器的工作（step），不是 calc_grad 的。",
+    "calc_grad changed {name}: it should only compute gradients": "calc_grad 修改了 {name}：它只应该计算梯度",
+    "Leave the update to step().": "更新参数的事交给 step()。",
+    "The gradient is that of mnist_loss(model(xb), yb).": "梯度应该是 mnist_loss(model(xb), yb) 的梯度。",
+    "Treat model as any callable: model(xb), not a formula with your own weights.":
+        "把 model 当作任意可调用对象：用 model(xb)，不要用你自己的权重写公式。",
+    # known mistakes: titles read in "这正是{title}会得到的结果。{fix}"
+    "the gradient of a squared error instead of mnist_loss": "用平方误差而不是 mnist_loss 求梯度的写法",
+    "Measure the loss with mnist_loss(model(xb), yb): the course's loss, with its sigmoid.":
+        "请用 mnist_loss(model(xb), yb) 计算损失：这是课程的损失函数，其中包含 sigmoid。",
+    "accuracy used as the loss, with loss.requires_grad = True to silence the error":
+        "把准确率当作损失、再用 loss.requires_grad = True 压下报错的写法",
+    "Accuracy has no useful gradient (it is flat almost everywhere) and forcing requires_grad "
+    "cuts it from the weights: use mnist_loss(model(xb), yb).":
+        "准确率没有有用的梯度（它几乎处处平坦），强行设置 requires_grad 又会把它与权重切断："
+        "请用 mnist_loss(model(xb), yb)。",
+    "computing the loss without calling backward()": "只计算损失、没有调用 backward() 的写法",
+    "Call loss.backward(): that is what fills every parameter's .grad.": "请调用 loss.backward()：正是它填好每个参数的 .grad。",
+    "zeroing the gradients inside calc_grad with model.zero_grad()": "在 calc_grad 里用 model.zero_grad() 把梯度清零的写法",
+    "model may be any function, and zeroing is the optimizer's job (step 5): calc_grad only adds "
+    "this batch's gradient.":
+        "model 可以是任意函数，而且清零是优化器的工作（第 5 步）：calc_grad 只负责加上这个批次的梯度。",
+    "the gradient on the global training set instead of the batch given": "在全局训练集上、而不是在给定批次上求梯度的写法",
+    "Use the arguments xb and yb, not train_x and train_y.": "请使用参数 xb 和 yb，而不是 train_x 和 train_y。",
+    "a sigmoid applied to the model's output before mnist_loss": "在 mnist_loss 之前先对模型输出应用 sigmoid 的写法",
+    "mnist_loss applies the sigmoid itself: pass it the raw scores model(xb).":
+        "mnist_loss 自己会应用 sigmoid：把原始得分 model(xb) 直接传给它。",
+})

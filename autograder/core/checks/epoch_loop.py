@@ -6,6 +6,7 @@ import torch
 
 from autograder.core.checks import check, known, stands_in
 from autograder.core.compare import expect_answer, expect_number, expect_shape, expect_values, fail
+from autograder.core.messages import say, translations
 from autograder.core.snapshot import TensorInfo, Value, snapshot, tensor_info
 from autograder.core.student import Failure, StudentError
 from autograder.core.submission import published
@@ -128,7 +129,8 @@ def _probe_scripted_train_model(student, inputs):
     train_model = student.function("train_model")
     namespace = getattr(train_model, "__globals__", None)
     if namespace is None:
-        raise StudentError(Failure("train_model", "raised", "TypeError", "train_model must be a function defined with def"))
+        raise StudentError(Failure("train_model", "raised", "TypeError",
+                                   say("train_model must be a function defined with def")))
     runs = []
     for patience in inputs["patiences"]:
         with student.blame("train_model"):
@@ -159,6 +161,15 @@ def _floats(value):
     return None if any(n is None for n in numbers) else numbers
 
 
+def _calls(log):
+    """The calls a train_model made, in the student's language (the log itself stays as it is: it is
+    compared with the reference's)."""
+    words = {"train": say("train"), "validate": say("validate"),
+             "train on the validation batches": say("train on the validation batches"),
+             ON_TRAINING: say("validate on the training batches")}
+    return [words.get(entry, entry) for entry in log]
+
+
 def _runs(student, case):
     return expect_answer("train_model", student.probe(_probe_scripted_train_model),
                          [[Value, list]] * len(case.inputs["patiences"]))
@@ -167,15 +178,15 @@ def _runs(student, case):
 @check("batch_accuracy_matches_reference", function="batch_accuracy", points=1, case="batch_accuracy")
 def _(student, case):
     expect_number(student.call("batch_accuracy", **case.inputs), case.expected["accuracy"], atol=1e-6,
-                  hint="Squash preds with sigmoid; a value above 0.5 means 'a 2' (yb == 1).")
+                  hint=say("Squash preds with sigmoid; a value above 0.5 means 'a 2' (yb == 1)."))
 
 
 @check("batch_accuracy_squashes_before_thresholding", function="batch_accuracy", points=1,
        hidden=True, case="batch_accuracy_near_zero")
 def _(student, case):
     expect_number(student.call("batch_accuracy", **case.inputs), case.expected["accuracy"], atol=1e-6,
-                  hint="These raw scores are all between -0.45 and 0.45: compare sigmoid(preds) "
-                       "with 0.5 (or the raw scores with 0.0), not the raw scores with 0.5.")
+                  hint=say("These raw scores are all between -0.45 and 0.45: compare sigmoid(preds) "
+                           "with 0.5 (or the raw scores with 0.0), not the raw scores with 0.5."))
 
 
 @check("validate_epoch_matches_reference", function="validate_epoch", points=1, case="validate_epoch",
@@ -185,13 +196,14 @@ def _(student, case):
     value = got.as_float()
     accepted = case.expected["accuracies"]  # mean of batch accuracies, and the exact accuracy
     if value is None or not any(math.isclose(value, a, abs_tol=1.01e-4) for a in accepted):
-        fail("validate_epoch returned a wrong accuracy" if value is not None else
-             "validate_epoch did not return a number",
-             "Compute batch_accuracy(model(xb), yb) for every batch of dl, not only the last one, "
-             "then average.",
-             f"validate_epoch(model, dl) over batches of {[len(x) for x in case.inputs['xs']]} images "
-             f"returned {got.type} {got.text}; expected {accepted[0]} (the mean of the batch "
-             f"accuracies) or {accepted[1]} (the accuracy over all images).")
+        fail(say("validate_epoch returned a wrong accuracy") if value is not None else
+             say("validate_epoch did not return a number"),
+             say("Compute batch_accuracy(model(xb), yb) for every batch of dl, not only the last one, "
+                 "then average."),
+             say("validate_epoch(model, dl) over batches of {sizes} images returned {type} {text}; expected "
+                 "{mean} (the mean of the batch accuracies) or {exact} (the accuracy over all images).",
+                 sizes=[len(x) for x in case.inputs["xs"]], type=got.type, text=got.text,
+                 mean=accepted[0], exact=accepted[1]))
 
 
 @check("validate_epoch_rounds_to_4_places", function="validate_epoch", points=1, hidden=True, case="validate_epoch",
@@ -199,26 +211,29 @@ def _(student, case):
 def _(student, case):
     got = expect_answer("validate_epoch", student.probe(_probe_validate_epoch), Value)
     if got.number is None or round(got.number, 4) != got.number:
-        fail("validate_epoch did not return a Python float rounded to 4 places", "Return round(float(accuracy), 4).",
-             f"validate_epoch(model, dl) returned {got.type} {got.text}.")
+        fail(say("validate_epoch did not return a Python float rounded to 4 places"),
+             say("Return round(float(accuracy), 4)."),
+             say("validate_epoch(model, dl) returned {type} {text}.", type=got.type, text=got.text))
 
 
 def _expect_trained(student, case, hint):
     got = expect_answer("train_epoch", student.probe(_probe_train_epoch), [TensorInfo, TensorInfo])
     for name, info, expected in zip(("weights", "bias"), got, case.expected["params"]):
-        expect_values("train_epoch", f"after train_epoch(model, lr={case.inputs['lr']}, params, dl) over "
-                      f"{len(case.inputs['xs'])} batches, {name} holds", info.values, expected, hint=hint)
+        expect_values("train_epoch", say("after train_epoch(model, lr={lr}, params, dl) over {batches} batches, "
+                                         "{name} holds", lr=case.inputs["lr"], batches=len(case.inputs["xs"]),
+                                         name=name),
+                      info.values, expected, hint=hint)
 
 
 @check("train_epoch_matches_reference", function="train_epoch", points=2, case="train_epoch")
 def _(student, case):
-    _expect_trained(student, case, "For every batch: calc_grad(xb, yb, model), then step(params, lr), "
-                                   "which zeroes the gradients for the next batch.")
+    _expect_trained(student, case, say("For every batch: calc_grad(xb, yb, model), then step(params, lr), "
+                                       "which zeroes the gradients for the next batch."))
 
 
 @check("train_epoch_steps_once_per_batch", function="train_epoch", points=1, hidden=True, case="train_epoch_other")
 def _(student, case):
-    _expect_trained(student, case, "One calc_grad and one step for each (xb, yb) in dl, in order.")
+    _expect_trained(student, case, say("One calc_grad and one step for each (xb, yb) in dl, in order."))
 
 
 @check("train_model_runs_every_epoch", function="train_model", points=1, case="every_epoch")
@@ -227,17 +242,19 @@ def _(student, case):
     (returned, log), = _runs(student, case)
     (_, expected_log), = case.expected["runs"]
     if ON_TRAINING in log:
-        fail("train_model measures its accuracy on the training batches, not on valid_dl",
-             "Validate on valid_dl: the model learned from the training images, so its accuracy on them "
-             "flatters it; only images it never learned from measure what it learned.",
-             f"train_model made the calls {log}.")
+        fail(say("train_model measures its accuracy on the training batches, not on valid_dl"),
+             say("Validate on valid_dl: the model learned from the training images, so its accuracy on them "
+                 "flatters it; only images it never learned from measure what it learned."),
+             say("train_model made the calls {calls}.", calls=_calls(log)))
     if log != expected_log or _floats(returned) != script:
-        fail(f"train_model did not train and validate once per epoch, {epochs} times, returning every accuracy",
-             "For each epoch: train_epoch(model, lr, params, dl), then append "
-             "validate_epoch(model, valid_dl) to the list you return.",
-             f"train_model(model, lr, params, dl, valid_dl, epochs={epochs}) with validate_epoch returning "
-             f"{script} in turn made the calls {log} and returned {returned.text}; expected train_epoch "
-             f"then validate_epoch, {epochs} times, and the list {script}.")
+        fail(say("train_model did not train and validate once per epoch, {epochs} times, returning every "
+                 "accuracy", epochs=epochs),
+             say("For each epoch: train_epoch(model, lr, params, dl), then append "
+                 "validate_epoch(model, valid_dl) to the list you return."),
+             say("train_model(model, lr, params, dl, valid_dl, epochs={epochs}) with validate_epoch returning "
+                 "{script} in turn made the calls {calls} and returned {returned}; expected train_epoch "
+                 "then validate_epoch, {epochs} times, and the list {script}.",
+                 epochs=epochs, script=script, calls=_calls(log), returned=returned.text))
 
 
 @check("train_model_stops_when_patience_runs_out", function="train_model", points=1, hidden=True, case="patience")
@@ -246,11 +263,14 @@ def _(student, case):
     for patience, (returned, _), (expected, _) in zip(case.inputs["patiences"], _runs(student, case),
                                                      case.expected["runs"]):
         if _floats(returned) != expected:
-            fail(f"train_model does not stop after {patience} epochs in a row that do not beat the best",
-                 "Keep the best accuracy and a count of epochs since it improved; an accuracy "
-                 "equal to the best is not an improvement.",
-                 f"train_model(..., epochs={len(script)}, patience={patience}) with validate_epoch returning "
-                 f"{script} in turn returned {returned.text}; expected {expected}.")
+            fail(say("train_model does not stop after {patience} epochs in a row that do not beat the best",
+                     patience=patience),
+                 say("Keep the best accuracy and a count of epochs since it improved; an accuracy "
+                     "equal to the best is not an improvement."),
+                 say("train_model(..., epochs={epochs}, patience={patience}) with validate_epoch returning "
+                     "{script} in turn returned {returned}; expected {expected}.",
+                     epochs=len(script), patience=patience, script=script, returned=returned.text,
+                     expected=expected))
 
 
 @check("train_model_learns_2_vs_9", function="train_model", points=1, hidden=True, case="mnist", diagnose=False,
@@ -261,24 +281,28 @@ def _(student, case):
     returned, weights, bias = expect_answer("train_model", student.probe(_probe_train_model_on_mnist),
                                             [Value, TensorInfo, TensorInfo])
     accuracies = _floats(returned)
-    what = (f"train_model on the MNIST 2s and 9s (linear model, lr={TRAIN_LR}, "
-            f"{TRAIN_EPOCHS} epochs, batches of 256)")
+    what = say("train_model on the MNIST 2s and 9s (linear model, lr={lr}, {epochs} epochs, batches of 256)",
+               lr=TRAIN_LR, epochs=TRAIN_EPOCHS)
     if not accuracies:
-        fail("train_model did not return a list of accuracies", None, f"{what} returned {returned.type} {returned.text}.")
+        fail(say("train_model did not return a list of accuracies"), None,
+             say("{what} returned {type} {text}.", what=what, type=returned.type, text=returned.text))
     mnist = data.load()  # the grader measures the trained weights itself, once it knows their shapes
-    w = expect_shape("the trained weights", weights, (784, 1))
-    b = expect_shape("the trained bias", bias, (1,))
+    w = expect_shape(say("the trained weights"), weights, (784, 1))
+    b = expect_shape(say("the trained bias"), bias, (1,))
     measured = (((mnist.valid_x @ w + b) > 0) == (mnist.valid_y == 1)).float().mean().item()
     if len(accuracies) != TRAIN_EPOCHS or measured < TRAIN_TARGET:
-        fail(f"train_model did not reach {TRAIN_TARGET} validation accuracy in {TRAIN_EPOCHS} epochs",
-             "Check train_epoch and validate_epoch first: they decide what train_model learns.",
-             f"{what} returned {len(accuracies)} accuracies, and the trained weights classify "
-             f"{measured:.4f} of the validation images right.")
+        fail(say("train_model did not reach {target} validation accuracy in {epochs} epochs",
+                 target=TRAIN_TARGET, epochs=TRAIN_EPOCHS),
+             say("Check train_epoch and validate_epoch first: they decide what train_model learns."),
+             say("{what} returned {count} accuracies, and the trained weights classify "
+                 "{measured:.4f} of the validation images right.",
+                 what=what, count=len(accuracies), measured=measured))
     if abs(accuracies[-1] - measured) > 0.01:
-        fail("train_model reported another accuracy than its weights reach",
-             "Return what validate_epoch measures after each epoch.",
-             f"{what} reported a last accuracy of {accuracies[-1]:.4f}, but its weights classify "
-             f"{measured:.4f} of the validation images right.")
+        fail(say("train_model reported another accuracy than its weights reach"),
+             say("Return what validate_epoch measures after each epoch."),
+             say("{what} reported a last accuracy of {last:.4f}, but its weights classify "
+                 "{measured:.4f} of the validation images right.",
+                 what=what, last=accuracies[-1], measured=measured))
 
 
 known("no_zeroing_between_batches", "train_epoch",
@@ -404,3 +428,132 @@ def train_model(model, lr, params, dl, valid_dl, epochs, patience=None):
         accuracy = validate_epoch(model, valid_dl)
     return accuracy
 ''', module=__name__)
+
+
+translations("zh", {
+    # the calls a train_model made
+    "train": "训练",
+    "validate": "验证",
+    "train on the validation batches": "在验证批次上训练",
+    "validate on the training batches": "在训练批次上验证",
+    # batch_accuracy
+    "Squash preds with sigmoid; a value above 0.5 means 'a 2' (yb == 1).":
+        "先用 sigmoid 压缩 preds；大于 0.5 的值表示“是 2”（yb == 1）。",
+    "These raw scores are all between -0.45 and 0.45: compare sigmoid(preds) "
+    "with 0.5 (or the raw scores with 0.0), not the raw scores with 0.5.":
+        "这些原始得分都在 -0.45 到 0.45 之间：应该把 sigmoid(preds) 与 0.5 比较（或者把原始得分与 0.0 比较），"
+        "而不是把原始得分与 0.5 比较。",
+    # validate_epoch
+    "validate_epoch returned a wrong accuracy": "validate_epoch 返回了错误的准确率",
+    "validate_epoch did not return a number": "validate_epoch 没有返回一个数",
+    "Compute batch_accuracy(model(xb), yb) for every batch of dl, not only the last one, then average.":
+        "对 dl 的每一个批次（而不只是最后一个）计算 batch_accuracy(model(xb), yb)，再求平均。",
+    "validate_epoch(model, dl) over batches of {sizes} images returned {type} {text}; expected "
+    "{mean} (the mean of the batch accuracies) or {exact} (the accuracy over all images).":
+        "validate_epoch(model, dl) 在图像数分别为 {sizes} 的批次上返回了 {type} {text}；"
+        "预期是 {mean}（各批次准确率的平均值）或 {exact}（全部图像上的准确率）。",
+    "validate_epoch did not return a Python float rounded to 4 places":
+        "validate_epoch 没有返回保留 4 位小数的 Python float",
+    "Return round(float(accuracy), 4).": "返回 round(float(accuracy), 4)。",
+    "validate_epoch(model, dl) returned {type} {text}.": "validate_epoch(model, dl) 返回了 {type} {text}。",
+    # train_epoch
+    "after train_epoch(model, lr={lr}, params, dl) over {batches} batches, {name} holds":
+        "train_epoch(model, lr={lr}, params, dl) 跑完 {batches} 个批次后，{name} 中存放的是",
+    "For every batch: calc_grad(xb, yb, model), then step(params, lr), "
+    "which zeroes the gradients for the next batch.":
+        "对每个批次：先 calc_grad(xb, yb, model)，再 step(params, lr)；step 会把梯度清零，留给下一个批次。",
+    "One calc_grad and one step for each (xb, yb) in dl, in order.":
+        "按顺序对 dl 中的每个 (xb, yb) 各做一次 calc_grad 和一次 step。",
+    # train_model
+    "train_model measures its accuracy on the training batches, not on valid_dl":
+        "train_model 在训练批次上测量准确率，而不是在 valid_dl 上",
+    "Validate on valid_dl: the model learned from the training images, so its accuracy on them "
+    "flatters it; only images it never learned from measure what it learned.":
+        "请在 valid_dl 上验证：模型正是从训练图像中学习的，它在这些图像上的准确率会偏高；"
+        "只有它从没学过的图像，才能衡量它真正学到了什么。",
+    "train_model made the calls {calls}.": "train_model 依次做了这些调用：{calls}。",
+    "train_model did not train and validate once per epoch, {epochs} times, returning every accuracy":
+        "train_model 没有做到每轮训练一次、验证一次，共 {epochs} 轮，并返回每一轮的准确率",
+    "For each epoch: train_epoch(model, lr, params, dl), then append "
+    "validate_epoch(model, valid_dl) to the list you return.":
+        "每一轮：先 train_epoch(model, lr, params, dl)，再把 validate_epoch(model, valid_dl) 追加到要返回的列表中。",
+    "train_model(model, lr, params, dl, valid_dl, epochs={epochs}) with validate_epoch returning "
+    "{script} in turn made the calls {calls} and returned {returned}; expected train_epoch "
+    "then validate_epoch, {epochs} times, and the list {script}.":
+        "当 validate_epoch 依次返回 {script} 时，train_model(model, lr, params, dl, valid_dl, epochs={epochs}) "
+        "依次做了这些调用：{calls}，并返回了 {returned}；预期是先 train_epoch 再 validate_epoch，"
+        "重复 {epochs} 次，并返回列表 {script}。",
+    "train_model does not stop after {patience} epochs in a row that do not beat the best":
+        "连续 {patience} 轮都没有超过最佳准确率之后，train_model 没有停止",
+    "Keep the best accuracy and a count of epochs since it improved; an accuracy "
+    "equal to the best is not an improvement.":
+        "记下最佳准确率，以及它上次提升以来经过的轮数；与最佳值相等的准确率不算提升。",
+    "train_model(..., epochs={epochs}, patience={patience}) with validate_epoch returning "
+    "{script} in turn returned {returned}; expected {expected}.":
+        "当 validate_epoch 依次返回 {script} 时，train_model(..., epochs={epochs}, patience={patience}) "
+        "返回了 {returned}；预期是 {expected}。",
+    "train_model on the MNIST 2s and 9s (linear model, lr={lr}, {epochs} epochs, batches of 256)":
+        "在 MNIST 的 2 和 9 上运行的 train_model（线性模型，lr={lr}，{epochs} 轮，每批 256 张图像）",
+    "train_model did not return a list of accuracies": "train_model 没有返回准确率的列表",
+    "{what} returned {type} {text}.": "{what}返回了 {type} {text}。",
+    "the trained weights": "训练后的权重",
+    "the trained bias": "训练后的偏置",
+    "train_model did not reach {target} validation accuracy in {epochs} epochs":
+        "train_model 在 {epochs} 轮内没有达到 {target} 的验证集准确率",
+    "Check train_epoch and validate_epoch first: they decide what train_model learns.":
+        "先检查 train_epoch 和 validate_epoch：train_model 学到什么，由它们决定。",
+    "{what} returned {count} accuracies, and the trained weights classify "
+    "{measured:.4f} of the validation images right.":
+        "{what}返回了 {count} 个准确率，训练后的权重在验证图像上的正确率为 {measured:.4f}。",
+    "train_model reported another accuracy than its weights reach":
+        "train_model 报告的准确率与它的权重实际达到的不一致",
+    "Return what validate_epoch measures after each epoch.": "返回每轮之后 validate_epoch 测得的准确率。",
+    "{what} reported a last accuracy of {last:.4f}, but its weights classify "
+    "{measured:.4f} of the validation images right.":
+        "{what}报告的最后一个准确率是 {last:.4f}，但它的权重在验证图像上的正确率为 {measured:.4f}。",
+    "train_model must be a function defined with def": "train_model 必须是用 def 定义的函数",
+    # known mistakes: titles (read in "这正是{title}会得到的结果。") and fixes
+    "an epoch that never zeroes the gradients, so every step uses the sum of all gradients so far":
+        "一轮中从不把梯度清零、因而每一步都用上至今所有梯度之和的写法",
+    "Use step(params, lr), which zeroes them, or zero them yourself after each update.":
+        "使用会把梯度清零的 step(params, lr)，或者在每次更新之后自己把梯度清零。",
+    "an epoch that trains on the first batch only": "一轮只在第一个批次上训练的写法",
+    "Loop over every (xb, yb) in dl, and do not return from inside the loop.":
+        "遍历 dl 中的每个 (xb, yb)，并且不要在循环内部 return。",
+    "a step taken before the gradient is computed": "在计算梯度之前就执行 step 的写法",
+    "For each batch: calc_grad first, then step.": "对每个批次：先 calc_grad，再 step。",
+    "a threshold of 0.5 on the raw scores": "直接对原始得分用 0.5 作阈值的写法",
+    "Apply the sigmoid before comparing with 0.5 (or compare the raw scores with 0.0).":
+        "先应用 sigmoid，再与 0.5 比较（或者把原始得分与 0.0 比较）。",
+    "the mean of a boolean tensor, which torch refuses": "对布尔张量求平均（torch 不允许这样做）的写法",
+    "Convert the agreements to numbers first: (...).float().mean().":
+        "先把比较结果转换成数字：(...).float().mean()。",
+    "the accuracy of the last batch only": "只取最后一个批次准确率的写法",
+    "Collect batch_accuracy for every batch of dl, then average them all.":
+        "收集 dl 中每个批次的 batch_accuracy，再对它们全部求平均。",
+    "an accuracy that is not rounded": "没有对准确率四舍五入的写法",
+    "Return round(accuracy, 4).": "返回 round(accuracy, 4)。",
+    "the sum of the batch accuracies instead of their mean": "把各批次准确率求和而不是求平均的写法",
+    "Divide by the number of batches.": "再除以批次数。",
+    "measuring each epoch's accuracy on the training batches (dl) instead of valid_dl":
+        "在训练批次（dl）而不是 valid_dl 上测量每轮准确率的写法",
+    "Pass valid_dl to validate_epoch: the training images are the ones the model learned from, so "
+    "their accuracy flatters it; the validation images are the honest measure.":
+        "把 valid_dl 传给 validate_epoch：训练图像正是模型学习所用的图像，在它们上面的准确率会偏高；"
+        "验证图像才是如实的衡量标准。",
+    "a training loop that ignores patience": "忽略 patience 的训练循环",
+    "Count the epochs since the best accuracy improved, and stop when the count reaches patience.":
+        "统计最佳准确率上次提升以来的轮数，当这个数达到 patience 时停止。",
+    "stopping at the first epoch that does not improve": "在第一个没有提升的轮次就停止的写法",
+    "Wait for patience epochs in a row without a new best before stopping.":
+        "要等到连续 patience 轮都没有出现新的最佳值，才停止。",
+    "counting an accuracy equal to the best as an improvement": "把与最佳值相等的准确率也算作提升的写法",
+    "Only a strictly higher accuracy is a new best (use >, not >=).":
+        "只有严格更高的准确率才是新的最佳值（用 >，不要用 >=）。",
+    "stopping one epoch too early (after patience - 1 setbacks)":
+        "提前一轮停止（在 patience - 1 轮没有提升后就停止）的写法",
+    "Stop when the count of epochs without a new best reaches patience, not patience - 1.":
+        "当没有新最佳值的轮数达到 patience 时才停止，而不是 patience - 1。",
+    "returning only the last accuracy instead of the list": "只返回最后一个准确率、而不是整个列表的写法",
+    "Return the list with one accuracy per epoch.": "返回一个列表，每轮一个准确率。",
+})

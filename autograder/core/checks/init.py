@@ -3,6 +3,7 @@ import torch
 
 from autograder.core.checks import check, known
 from autograder.core.compare import expect_autograd, expect_tensor, expect_tensor_like, fail
+from autograder.core.messages import say, translations
 
 
 def cases(g: torch.Generator) -> dict:
@@ -49,7 +50,7 @@ def _(student, case):
 def _(student, case):
     for size in case.inputs["sizes"]:
         expect_tensor_like(student.call("init_params", size=size), "torch.float32", _shape(size),
-                           hint="Pass size straight to torch.randn, which takes an int or a tuple.")
+                           hint=say("Pass size straight to torch.randn, which takes an int or a tuple."))
 
 
 @check("init_params_is_normal_with_std", function="init_params", points=2, case="normal")
@@ -58,19 +59,20 @@ def _(student, case):
     call = student.call("init_params", seed=case.inputs["seed"], size=size, std=std)
     values = expect_tensor_like(call, "torch.float32", _shape(size)).values
     if values is None:
-        fail("init_params returned a tensor without values (on the meta device)")
+        fail(say("init_params returned a tensor without values (on the meta device)"))
     mean, spread = values.mean().item(), values.std().item()
     outside = (values.abs() > 2 * std).float().mean().item()  # beyond 2 std: 4.6% for a normal
     if not (abs(mean) < 0.03 * std and abs(spread - std) < 0.05 * std and 0.03 < outside < 0.065):
-        hint = "Draw with torch.randn (a normal distribution) and multiply by std."
+        hint = say("Draw with torch.randn (a normal distribution) and multiply by std.")
         if values.min() >= 0:
-            hint = "torch.rand draws from [0, 1) uniformly; use torch.randn for a normal distribution."
+            hint = say("torch.rand draws from [0, 1) uniformly; use torch.randn for a normal distribution.")
         elif abs(spread - 1.0) < 0.05:
-            hint = "The standard deviation is 1: multiply the draw by std."
-        fail("init_params does not draw from a normal distribution with the std it is given", hint,
-             f"{call.text} returned values with mean {mean:.3f} and standard deviation {spread:.3f}, "
-             f"{outside:.1%} of them beyond 2 std; a normal distribution with std {std:g} has mean "
-             f"about 0, standard deviation about {std:g}, and about 4.6% beyond 2 std.")
+            hint = say("The standard deviation is 1: multiply the draw by std.")
+        fail(say("init_params does not draw from a normal distribution with the std it is given"), hint,
+             say("{call} returned values with mean {mean:.3f} and standard deviation {spread:.3f}, "
+                 "{outside:.1%} of them beyond 2 std; a normal distribution with std {std:g} has mean "
+                 "about 0, standard deviation about {std:g}, and about 4.6% beyond 2 std.",
+                 call=call.text, mean=mean, spread=spread, outside=outside, std=std))
 
 
 @check("init_params_draws_from_torch_global_generator", function="init_params", points=2,
@@ -78,16 +80,16 @@ def _(student, case):
 def _(student, case):
     call = student.call("init_params", seed=case.inputs["seed"], size=case.inputs["size"])
     expect_tensor(call, case.expected["values"], atol=1e-6,
-                  hint="After torch.manual_seed(seed), init_params(size) should return exactly "
-                       "torch.randn(size) * std: draw once with torch's global generator, and use "
-                       "std=1.0 by default.")
+                  hint=say("After torch.manual_seed(seed), init_params(size) should return exactly "
+                           "torch.randn(size) * std: draw once with torch's global generator, and use "
+                           "std=1.0 by default."))
 
 
 @check("init_params_scales_by_std", function="init_params", points=2, hidden=True, case="given_std")
 def _(student, case):
     call = student.call("init_params", seed=case.inputs["seed"], size=case.inputs["size"], std=case.inputs["std"])
     expect_tensor(call, case.expected["values"], atol=1e-6,
-                  hint="Multiply a standard normal draw by std: torch.randn(size) * std.")
+                  hint=say("Multiply a standard normal draw by std: torch.randn(size) * std."))
 
 
 # Known mistakes of init_params, each with what it looks like and the fix.
@@ -123,3 +125,51 @@ def init_params(size, std=1.0):
     return torch.tensor(np.random.randn(*((size,) if isinstance(size, int) else size)) * std,
                         requires_grad=True)
 ''', module=__name__)
+
+translations("zh", {
+    "Pass size straight to torch.randn, which takes an int or a tuple.":
+        "把 size 直接传给 torch.randn，它既接受 int 也接受元组。",
+    "init_params returned a tensor without values (on the meta device)":
+        "init_params 返回了一个没有数值的张量（在 meta 设备上）",
+    "Draw with torch.randn (a normal distribution) and multiply by std.":
+        "用 torch.randn（正态分布）抽样，再乘以 std。",
+    "torch.rand draws from [0, 1) uniformly; use torch.randn for a normal distribution.":
+        "torch.rand 是在 [0, 1) 上均匀抽样；要得到正态分布，请用 torch.randn。",
+    "The standard deviation is 1: multiply the draw by std.":
+        "标准差是 1：请把抽样结果乘以 std。",
+    "init_params does not draw from a normal distribution with the std it is given":
+        "init_params 没有从标准差为所给 std 的正态分布中抽样",
+    "{call} returned values with mean {mean:.3f} and standard deviation {spread:.3f}, "
+    "{outside:.1%} of them beyond 2 std; a normal distribution with std {std:g} has mean "
+    "about 0, standard deviation about {std:g}, and about 4.6% beyond 2 std.":
+        "{call} 返回的值均值为 {mean:.3f}，标准差为 {spread:.3f}，其中 {outside:.1%} 超出 2 倍 std；"
+        "而标准差为 {std:g} 的正态分布，均值约为 0，标准差约为 {std:g}，约 4.6% 的值超出 2 倍 std。",
+    "After torch.manual_seed(seed), init_params(size) should return exactly "
+    "torch.randn(size) * std: draw once with torch's global generator, and use "
+    "std=1.0 by default.":
+        "执行 torch.manual_seed(seed) 之后，init_params(size) 应当恰好返回 torch.randn(size) * std："
+        "用 torch 的全局随机数生成器只抽样一次，并让 std 默认为 1.0。",
+    "Multiply a standard normal draw by std: torch.randn(size) * std.":
+        "把标准正态分布的抽样结果乘以 std：torch.randn(size) * std。",
+    # Known mistakes: titles read in "这正是{title}会得到的结果。{fix}".
+    "asking for gradients before scaling by std (the result is computed, not a leaf)":
+        "先要求梯度、再乘以 std 的写法（结果是计算出来的张量，不是叶子张量）",
+    "Scale first and call requires_grad_() last: (torch.randn(size) * std).requires_grad_().":
+        "先缩放，最后再调用 requires_grad_()：(torch.randn(size) * std).requires_grad_()。",
+    "a uniform draw in [0, 1) (torch.rand) instead of a normal one":
+        "在 [0, 1) 上均匀抽样（torch.rand）而不是正态抽样的写法",
+    "Use torch.randn, which draws from a normal distribution with mean 0.":
+        "请用 torch.randn，它从均值为 0 的正态分布中抽样。",
+    "a draw that ignores std (its standard deviation is always 1)":
+        "忽略了 std 的抽样（标准差总是 1）",
+    "Multiply the draw by std.":
+        "请把抽样结果乘以 std。",
+    "a tensor without requires_grad=True (nothing can learn from it)":
+        "没有设置 requires_grad=True 的张量（这样什么也学不到）",
+    "End with .requires_grad_(), so that backward() computes its gradient.":
+        "最后加上 .requires_grad_()，这样 backward() 才会计算它的梯度。",
+    "a NumPy draw (float64, and torch.manual_seed does not control it)":
+        "用 NumPy 抽样的写法（得到 float64，而且不受 torch.manual_seed 控制）",
+    "Draw with torch.randn, which gives float32 and follows torch.manual_seed.":
+        "请用 torch.randn 抽样，它给出 float32，并且受 torch.manual_seed 控制。",
+})
