@@ -191,3 +191,22 @@ def test_a_job_sanitizes_every_submission_as_nbgrader_did(demo_class):
 
 def test_a_notebook_the_course_lacks_has_no_snapshot(demo_class):
     assert CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", "08_transformers", None) is None
+
+
+def test_a_pool_that_stops_answering_is_not_waited_on_for_ever():
+    """A Dask cluster whose workers all died keeps its jobs pending for ever: nbgrader grades those
+    notebooks itself, waiting for the first job no longer than its bound and for the others not at all."""
+    from concurrent.futures import Future
+
+    from autograder.class_grading.grade import Run
+
+    finished = Future()
+    finished.set_result(jobs.Graded(("cid", "01_init"), [("a", "x = 1")], []))
+    run = Run(patience=0.2)
+    run.futures = {("ada", "01_init"): Future(), ("bea", "01_init"): Future(), ("cid", "01_init"): finished}
+    assert run.results_for("ada", "01_init", []) is None and run.stalled
+    assert run.results_for("bea", "01_init", []) is None
+    assert [why for *_, why in run.regraded] == ["its job did not finish within 0.2 s",
+                                                 "its job did not finish within 0.2 s (an earlier job did not "
+                                                 "finish either)"]
+    assert run.results_for("cid", "01_init", [("a", "x = 1")]) == []  # a job that did finish still counts

@@ -49,6 +49,8 @@ class Run:
 
     futures: dict = field(default_factory=dict)
     progress: Progress | None = None
+    patience: float = 360.0  # seconds to wait for the job of the notebook nbgrader asks for
+    stalled: bool = False  # a job did not finish in time: the pool stopped answering
     used: int = 0  # notebooks whose results nbgrader took from a job
     regraded: list = field(default_factory=list)  # (student, assignment, why) nbgrader graded itself
     job_seconds: float = 0.0  # the jobs' time, summed
@@ -61,8 +63,14 @@ class Run:
         future = self.futures.get((student, assignment))
         why = "no job graded it"
         if future is not None:
-            try:
-                graded = future.result()
+            try:  # jobs run in nbgrader's order: the one asked for runs, or is done, unless the pool died
+                if self.stalled and not future.done():
+                    raise TimeoutError("an earlier job did not finish either")
+                graded = future.result(timeout=self.patience)
+            except TimeoutError as error:  # a cluster that lost its workers never finishes: do not wait on it
+                self.stalled = True
+                why = f"its job did not finish within {self.patience:g} s" + (f" ({error})" if str(error) else "")
+                graded = None
             except Exception as error:  # a grading process died: nbgrader grades it itself
                 graded, why = None, f"its job failed ({type(error).__name__}: {error})"
             if graded is not None:
@@ -182,6 +190,7 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
         try:
             app, errors = _autograde_app(course, assignment, force, log)
             limits = _limits(app.config)
+            run.patience = limits.submission_seconds + 60  # a job's own bound, and its start
             notebooks = {a: CourseNotebook.read(app.coursedir.db_url, a, app.config) for a in {a for _, a, _ in todo}}
             for student, name, path in todo:
                 if notebooks[name] is None:
