@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -31,6 +32,8 @@ SETTINGS = {  # user settings: no news toast, no kernel dialog, every cell in th
                                                                    "windowingMode": "none"},
 }
 RUN_ALL = "li.lm-Menu-item[data-command='runmenu:run-all']"  # in any language
+RUN_MENU = re.compile(r"^(Run|运行)")  # the menu bar's Run, in English or in Chinese (zh_CN)
+IDLE = re.compile(r"\| (Idle|空闲)$")  # the status bar's kernel state
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front
 
 
@@ -54,12 +57,15 @@ def _free_port() -> int:
 class Lab:
     """`jupyter lab` serving `folder`, started as tasks.py's `lab` task starts it."""
 
-    def __init__(self, folder: Path, home: Path):
+    def __init__(self, folder: Path, home: Path, locale: str | None = None):
+        """locale: JupyterLab's display language (zh_CN: its Chinese language pack), or English."""
         import tasks
 
         self.folder, self.port = folder, _free_port()
         settings = home / "lab-settings"
-        for name, values in SETTINGS.items():
+        chosen = {**SETTINGS, **({"@jupyterlab/translation-extension/plugin.jupyterlab-settings": {"locale": locale}}
+                                 if locale else {})}
+        for name, values in chosen.items():
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -130,13 +136,13 @@ def open_notebook(page, lab: Lab, relative: str, timeout_ms: int = 120_000) -> N
 
 
 def wait_idle(page, timeout_ms: int = 120_000) -> None:
-    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(timeout=timeout_ms)
+    page.locator("#jp-main-statusbar").get_by_text(IDLE).wait_for(timeout=timeout_ms)
 
 
 def run_all(page, timeout_ms: int = 300_000) -> None:
     """Run → Run All Cells, then wait until a cell has run and none is queued or running (a cell
     that fails stops the run: the cells after it keep an empty prompt, and the test sees it)."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-MenuBar-itemLabel", has_text=RUN_MENU).first.click()
     page.locator(RUN_ALL).click()
     page.wait_for_function(
         """panel => {

@@ -3,16 +3,19 @@
 `python3.11 tasks.py test -m browser` runs only these. Without chromium they are skipped, with
 one line saying how to install it; under CI (CI=true) a missing browser is a failure."""
 import os
+import re
 import shutil
 
 import nbformat
 import pytest
 
 import browser
-from autograder.core.checks import checks_for
+from autograder.core.checks import checks_for, known_mistakes
+from autograder.core.messages import say, speaking
 from course_tools import course, demo
 
 pytestmark = pytest.mark.browser
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def test_a_students_first_hour_runs_all_of_a_new_notebook_without_a_traceback(la
     assert "Traceback" not in printed and "Error" not in printed, printed
     assert page.locator(f"{browser.NOTEBOOK} [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert "This is exactly what" not in printed  # no mistake named for code nobody wrote
-    assert page.locator("#jp-main-statusbar").get_by_text("| Idle").count() == 1  # the kernel lives
+    assert page.locator("#jp-main-statusbar").get_by_text(browser.IDLE).count() == 1  # the kernel lives
 
 
 WRONG_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + torch.exp(x))\n"
@@ -134,6 +137,39 @@ def test_a_student_validates_and_reads_what_the_check_command_says(lab, browsing
 
 GRADED = "03_sigmoid_loss"
 ANSWER = "A tiny change of a weight rarely flips a prediction, so the accuracy stays flat: no slope to follow."
+
+
+@pytest.fixture(scope="module")
+def lab_in_chinese(tmp_path_factory, playwright_browser):
+    """JupyterLab with its Chinese interface (jupyterlab-language-pack-zh-CN) on a student's copy of
+    the Chinese edition of 03."""
+    home = tmp_path_factory.mktemp("lab-zh")
+    shutil.copytree(course.RELEASE / "03_sigmoid_loss_zh", home / "course" / "03_sigmoid_loss_zh")
+    server = browser.Lab(home / "course", home, locale="zh_CN")
+    yield server
+    server.close()
+
+
+def test_a_student_works_in_chinese_and_reads_the_named_mistake_in_chinese(lab_in_chinese, browsing):
+    page, steps = browsing
+    browser.open_notebook(page, lab_in_chinese, "03_sigmoid_loss_zh/03_sigmoid_loss_zh.ipynb")
+    assert page.locator(".lm-MenuBar-itemLabel", has_text="运行").count() == 1  # the interface is Chinese
+    browser.run_all(page)
+    steps.shot("ran-all")
+    assert browser.unrun_cells(page) == []
+    cells = browser.cell_outputs(page)
+    with speaking("zh"):
+        not_written = say("{function} is not implemented yet", function="sigmoid")
+        diagnosis = next(k for k in known_mistakes("03_sigmoid_loss") if k.id == "sigmoid_sign_error").diagnosis
+    (output,) = [out for code, out in cells if code.strip() == 'check("sigmoid", globals())']
+    assert not_written in output and CJK.search(output), output
+    solution = browser.code_cell(page, "def sigmoid(x):")
+    browser.type_into(solution, WRONG_SIGMOID)
+    browser.run_and_wait(solution)
+    said = browser.run_and_wait(browser.code_cell(page, 'check("sigmoid", globals())'), "✗ sigmoid")
+    steps.shot("named-mistake-in-chinese")
+    assert diagnosis in said and "这正是" in said, said
+    assert "This is exactly what" not in said
 
 
 @pytest.fixture(scope="module")
