@@ -59,13 +59,16 @@ def test_a_demo_cell_decides_no_grade(demo_class):
 _twins: dict = {}
 
 
+SUBMITTED = len(demo.STUDENTS) * len(ASSIGNMENTS)  # each student, one edition of each assignment
+
+
 def twin_graded(demo_class: Path) -> Path:
     """The demo class graded by `python -m autograder grade --jobs 2` (once per test session)."""
     if demo_class not in _twins:
         folder = twin(demo_class, "parallel")
         done = grade_command(folder, "--jobs", "2")
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "35 from the parallel jobs, 0 graded again" in done.stdout, done.stdout
+        assert f"{SUBMITTED} from the parallel jobs, 0 graded again" in done.stdout, done.stdout
         _twins[demo_class] = folder
     return _twins[demo_class]
 
@@ -75,7 +78,7 @@ def test_the_demo_class_gets_nbgraders_scores_and_notebooks(demo_class):
     assert_same_grading(demo_class, folder)
     # and nbgrader's next steps work unchanged on what the command wrote
     course.generate_feedback(folder)
-    assert len(list((folder / "feedback").glob("*/*/*.html"))) == 35
+    assert len(list((folder / "feedback").glob("*/*/*.html"))) == SUBMITTED
     assert course.export_grades(folder) == course.export_grades(demo_class)
 
 

@@ -160,3 +160,14 @@ def test_validate_shows_each_failed_checks_points_and_message_as_the_check_comma
         assert all("not implemented yet" in text for text in shown.values()), shown
     else:
         assert demo.MISTAKE_OF[assignment].mistake.diagnosis in "\n".join(shown.values())
+
+
+def test_the_chinese_edition_of_the_solutions_gets_full_marks_through_nbgrader(tmp_path):
+    """li (the demo class) submits the solutions in the Chinese edition of every step but 03, where she
+    makes casey's mistake: here the solutions of 03_sigmoid_loss_zh, graded by nbgrader autograde."""
+    folder = course.new_course(tmp_path / "course")
+    nbgrader_id = edition_id(demo.LI_MISTAKE, "zh")
+    course.nbgrader(folder, "generate_assignment", "--force", f"--assignment={nbgrader_id}")
+    course.submit(folder, "mei", nbgrader_id, course.student_notebook(nbgrader_id, course.reference_answers(nbgrader_id)))
+    course.autograde(folder, nbgrader_id)
+    assert course.cell_scores(folder, "mei", nbgrader_id) == points(nbgrader_id)
