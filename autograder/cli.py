@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, UnknownAssignment, edition, module_name
 from autograder.class_grading.cluster_tls import TlsError
 from autograder.class_grading.records import CourseError
-from autograder.core.messages import SPOKEN, say, speaking, translations
+from autograder.core.messages import LANGUAGES, say, speaking, translations
 from autograder.core.limits import Limits
 from autograder.core.paths import SOLUTIONS
 from autograder.core.submission import SubmissionError, read_cells
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("assignment", help=f"one of {', '.join(ASSIGNMENTS)}, or its Chinese edition (ID_zh)")
     grade.add_argument("path", help="a .py file or a .ipynb notebook with the student's functions")
     grade.add_argument("--json", action="store_true", help="print one JSON object instead")
-    grade.add_argument("--lang", choices=SPOKEN, help="the language of the messages (default: the edition's, "
+    grade.add_argument("--lang", choices=LANGUAGES, help="the language of the messages (default: the edition's, "
                                                        "zh for ID_zh, else en)")
     grade.add_argument("--check-seconds", type=float, default=Limits.check_seconds,
                        help="CPU seconds one check may compute (default %(default)g); it may wait three times as long")
@@ -102,7 +102,7 @@ def _language(args) -> str:
         return "en"
     if args.lang:
         return args.lang
-    return next((language for language in SPOKEN[1:] if args.assignment.endswith(f"_{language}")), "en")
+    return next((language for language in LANGUAGES[1:] if args.assignment.endswith(f"_{language}")), "en")
 
 
 def _bad_input(args, why: str) -> int:

@@ -35,9 +35,10 @@ from pathlib import Path
 import nbformat
 
 from autograder.core.assignments import ASSIGNMENTS, edition_id
+from autograder.core.messages import LANGUAGES
 from autograder.core.paths import REPOSITORY, SOURCE, TRANSLATIONS, notebook_path
 
-LANGUAGES = ("zh",)  # the languages translated from English (autograder.core.assignments.LANGUAGES)
+TRANSLATED = LANGUAGES[1:]  # every language of the course but English, the one translated from
 MARKER = re.compile(r"^<!-- cell (\d+) (code|markdown|raw) ([0-9a-f]{8})( same)? -->$", re.M)
 NBGRADER_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
@@ -179,7 +180,7 @@ def write_sources(folder: Path = SOURCE) -> list[Path]:
     """Build every translated instructor notebook into `folder` (nbgrader's source/), as
     FOLDER/ID_LANG/ID_LANG.ipynb; return their paths. Raises TranslationError on a stale one."""
     written = []
-    for lang in LANGUAGES:
+    for lang in TRANSLATED:
         for assignment in ASSIGNMENTS:
             path = notebook_path(folder, edition_id(assignment, lang))
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,7 @@ def write_sources(folder: Path = SOURCE) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in ("skeleton", "check") or argv[1] not in LANGUAGES:
+    if len(argv) < 2 or argv[0] not in ("skeleton", "check") or argv[1] not in TRANSLATED:
         print(__doc__)
         return 2
     verb, lang, assignments = argv[0], argv[1], argv[2:] or list(ASSIGNMENTS)

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.core.assignments import ASSIGNMENTS
 from autograder.core.checks import known_mistakes
-from autograder.core.messages import SPOKEN, speaking
+from autograder.core.messages import LANGUAGES, speaking
 from catalog import ALTERNATIVES, PAIRS, WRONG, diagnosis_of, grade, misnamed, pair_holds, stubs
 
 ids = lambda entries: [f"{e.assignment}:{e.what}" for e in entries]  # noqa: E731
@@ -34,7 +34,7 @@ def test_every_known_mistake_is_shown_by_a_catalog_entry():
             assert mistake.id in shown, f"{mistake.id} has no catalog entry that proves its diagnosis"
 
 
-@pytest.mark.parametrize("language", SPOKEN)
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("entry", WRONG, ids=ids(WRONG))
 def test_a_wrong_implementation_loses_points_and_hears_its_own_diagnosis(entry, language):
     with speaking(language):  # as the English or the Chinese edition is graded
@@ -61,7 +61,7 @@ def test_a_broken_helper_costs_only_its_own_points(entry):
 
 @pytest.mark.parametrize("entry", WRONG + ALTERNATIVES + PAIRS + [stubs(a) for a in ASSIGNMENTS],
                          ids=ids(WRONG + ALTERNATIVES + PAIRS) + [f"{a}:stubs" for a in ASSIGNMENTS])
-@pytest.mark.parametrize("language", SPOKEN)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_no_mistake_is_named_that_was_not_made(entry, language):
     with speaking(language):
         results = grade(entry)

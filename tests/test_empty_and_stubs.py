@@ -8,7 +8,7 @@ import pytest
 
 from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, edition_id
 from autograder.core.checks import checks_for
-from autograder.core.messages import SPOKEN, say, speaking
+from autograder.core.messages import LANGUAGES, say, speaking
 
 
 def stubs(assignment, raising=lambda i: "NotImplementedError()"):
@@ -29,7 +29,7 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("language", SPOKEN)
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("kind", ["empty", "stubs"])
 def test_scores_zero_with_a_message_for_every_check(assignment, kind, language, tmp_path):

@@ -6,7 +6,7 @@ names, and (without the number) the module names in `solutions/` and
 notebook in Chinese, with its own nbgrader id: the assignment's id and `_zh` (`03_sigmoid_loss_zh`).
 An edition is graded by its assignment's checks: `edition()` turns an nbgrader id into both.
 """
-from autograder.core.messages import say, translations
+from autograder.core.messages import LANGUAGES, say, translations  # a language, an edition
 
 FUNCTIONS = {
     "01_init": ("init_params",),
@@ -18,7 +18,6 @@ FUNCTIONS = {
     "07_relu_net": ("simple_net", "train_simple_net", "make_simple_net", "make_learner"),
 }
 ASSIGNMENTS = tuple(FUNCTIONS)
-LANGUAGES = ("en", "zh")  # the editions: English (the source of truth) and Chinese
 
 
 def edition_id(assignment: str, language: str) -> str:

@@ -24,9 +24,9 @@ import string
 from contextvars import ContextVar
 from pathlib import Path
 
-SPOKEN = ("en", "zh")  # English, the language messages are written in; Chinese
+LANGUAGES = ("en", "zh")  # of the course, its editions and its messages: English (written first), Chinese
 LANGUAGE: ContextVar[str] = ContextVar("autograder_language", default="en")
-_CATALOGUES: dict[str, dict[str, str]] = {language: {} for language in SPOKEN[1:]}
+_CATALOGUES: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES[1:]}
 
 
 class CatalogueError(ValueError):
@@ -63,8 +63,8 @@ def say(template: str, /, **values) -> str:
 
 @contextlib.contextmanager
 def speaking(language: str):
-    """Within this block, `say` speaks `language` (one of SPOKEN; anything else is English)."""
-    token = LANGUAGE.set(language if language in SPOKEN else "en")
+    """Within this block, `say` speaks `language` (one of LANGUAGES; anything else is English)."""
+    token = LANGUAGE.set(language if language in LANGUAGES else "en")
     try:
         yield
     finally:
@@ -76,10 +76,10 @@ def notebook_language() -> str:
     name (JupyterLab tells the kernel, in JPY_SESSION_NAME) or else from its folder, where the
     kernel starts (release/03_sigmoid_loss_zh/ speaks Chinese). AUTOGRADER_LANGUAGE overrides both."""
     chosen = os.environ.get("AUTOGRADER_LANGUAGE")
-    if chosen in SPOKEN:
+    if chosen in LANGUAGES:
         return chosen
     for name in (Path(os.environ.get("JPY_SESSION_NAME", "")).stem, Path.cwd().name):
-        for language in SPOKEN[1:]:
+        for language in LANGUAGES[1:]:
             if name.endswith(f"_{language}"):
                 return language
     return "en"

@@ -49,10 +49,10 @@ def pytest_configure(config) -> None:
 def language_of(path: Path, assignment: str | None) -> str:
     """The language a submission's usage errors are said in: its edition's, as --assignment or the
     file's name says it (03_sigmoid_loss_zh.ipynb), else the one a notebook of this folder speaks."""
-    from autograder.core.messages import SPOKEN
+    from autograder.core.messages import LANGUAGES
 
     for name in (assignment or "", path.stem):
-        for language in SPOKEN[1:]:
+        for language in LANGUAGES[1:]:
             if name.endswith(f"_{language}"):
                 return language
     return notebook_language()
