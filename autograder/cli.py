@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder.core.assignments import ASSIGNMENTS, COURSE_ASSIGNMENTS, UnknownAssignment, edition, module_name
 from autograder.class_grading.cluster_tls import TlsError
 from autograder.class_grading.records import CourseError
-from autograder.core.messages import LANGUAGES, say, speaking, translations
+from autograder.core.messages import LANGUAGES, language_of, say, speaking, translations
 from autograder.core.limits import Limits
 from autograder.core.paths import SOLUTIONS
 from autograder.core.submission import SubmissionError, read_cells
@@ -102,7 +102,7 @@ def _language(args) -> str:
         return "en"
     if args.lang:
         return args.lang
-    return next((language for language in LANGUAGES[1:] if args.assignment.endswith(f"_{language}")), "en")
+    return language_of(args.assignment) or "en"
 
 
 def _bad_input(args, why: str) -> int:

@@ -71,6 +71,12 @@ def speaking(language: str):
         LANGUAGE.reset(token)
 
 
+def language_of(name: str) -> str | None:
+    """The language an edition's name says, by its suffix ('03_sigmoid_loss_zh' -> 'zh'); None for
+    a name without one. (An id the course knows is read fully by `assignments.edition`.)"""
+    return next((language for language in LANGUAGES[1:] if name.endswith(f"_{language}")), None)
+
+
 def notebook_language() -> str:
     """The language of the notebook this kernel runs: its edition's, read from the notebook's
     name (JupyterLab tells the kernel, in JPY_SESSION_NAME) or else from its folder, where the
@@ -78,8 +84,5 @@ def notebook_language() -> str:
     chosen = os.environ.get("AUTOGRADER_LANGUAGE")
     if chosen in LANGUAGES:
         return chosen
-    for name in (Path(os.environ.get("JPY_SESSION_NAME", "")).stem, Path.cwd().name):
-        for language in LANGUAGES[1:]:
-            if name.endswith(f"_{language}"):
-                return language
-    return "en"
+    names = (Path(os.environ.get("JPY_SESSION_NAME", "")).stem, Path.cwd().name)
+    return next((language for language in map(language_of, names) if language), "en")

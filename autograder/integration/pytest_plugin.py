@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.messages import notebook_language, say, speaking, translations
+from autograder.core.messages import language_of, notebook_language, say, speaking, translations
 
 
 def pytest_addoption(parser) -> None:
@@ -36,7 +36,7 @@ def pytest_configure(config) -> None:
     from autograder.core.submission import SubmissionError, read_cells
 
     path = Path(path)
-    with speaking(language_of(path, config.getoption("assignment"))):  # its errors, in the submission's language
+    with speaking(submission_language(path, config.getoption("assignment"))):  # its errors, in the submission's language
         try:
             cells = read_cells(path)
             assignment, language = edition(config.getoption("assignment") or assignment_of(path))
@@ -46,16 +46,10 @@ def pytest_configure(config) -> None:
     config.pluginmanager.register(Grading(path, assignment, cells, language), "autograder-grading")
 
 
-def language_of(path: Path, assignment: str | None) -> str:
+def submission_language(path: Path, assignment: str | None) -> str:
     """The language a submission's usage errors are said in: its edition's, as --assignment or the
     file's name says it (03_sigmoid_loss_zh.ipynb), else the one a notebook of this folder speaks."""
-    from autograder.core.messages import LANGUAGES
-
-    for name in (assignment or "", path.stem):
-        for language in LANGUAGES[1:]:
-            if name.endswith(f"_{language}"):
-                return language
-    return notebook_language()
+    return language_of(assignment or "") or language_of(path.stem) or notebook_language()
 
 
 def assignment_of(path: Path) -> str:
