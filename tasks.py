@@ -31,7 +31,7 @@ LAB = ["-m", "jupyterlab", "--allow-root"]
 
 TASKS = {
     "demo": ["-m", "autograder", "demo"],
-    "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadgroup",
+    "test": ["-m", "pytest", "--numprocesses=auto", "--maxprocesses=4", "--dist=loadfile",
              "--no-loadscope-reorder"],
     "references": ["-m", "autograder", "references"],
     "release": ["-m", "autograder", "release"],

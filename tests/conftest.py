@@ -54,24 +54,43 @@ def demo_class(tmp_path_factory):
     return folder, demo.run(folder)
 
 
-# `python3.11 tasks.py test` runs the suite in parallel (pytest-xdist, --dist loadgroup). Each
-# file runs whole in one process, so a module's costly fixture (a class graded by nbgrader) is
-# built once; the three files that read the graded demo class share one process, and one grading
-# of it. The files start longest first (tasks.py keeps this order: --no-loadscope-reorder), so
-# the run of every attack as nobody goes on beside the root run of the attacks, not after it.
+# `python3.11 tasks.py test` runs the suite in parallel (pytest-xdist). Each file runs whole in one
+# process, so a module's costly fixture (a class graded by nbgrader) is built once; the three files
+# that read the graded demo class share one process, and one grading of it. `group` decides that,
+# through xdist's scheduler hook: xdist's own `xdist_group` marks no longer reach its scheduler under
+# pytest 9 (it renames a node id pytest 9 no longer reads), so every test went its own way and both
+# processes built the demo class. The groups start longest first (tasks.py keeps this order with
+# --no-loadscope-reorder): xdist gives each process two groups to begin with, so the run of every
+# attack as nobody and the demo class go to one process, the root run of the attacks and the
+# catalogue to the other, and the rest to whichever is free.
 SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class",
                    "test_report.py": "demo_class"}
 LONGEST_FIRST = ("test_attacks_as_nobody.py", "test_attacks.py", "test_class_grading.py", "test_nbgrader.py",
-                 "test_catalog.py", "test_hostile.py", "test_pytest_face.py", "test_browser.py", "test_notebooks.py")
+                 "test_report.py", "test_catalog.py", "test_browser.py", "test_hostile.py", "test_notebooks.py",
+                 "test_empty_and_stubs.py", "test_pytest_face.py")
+
+
+def group(nodeid: str) -> str:
+    """The process group of a test: its file, or the group its file shares a process with."""
+    name = nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return SHARE_A_PROCESS.get(name, name)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return group(nodeid)
+
+    return ByGroup(config, log)
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "xdist_group(name): the tests of one group run in one process")
     config.addinivalue_line("markers", "browser: drives JupyterLab in chromium (tests/browser.py)")
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(SHARE_A_PROCESS.get(item.path.name, item.path.name)))
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order

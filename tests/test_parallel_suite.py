@@ -1,0 +1,47 @@
+"""The suite's parallel run (tests/conftest.py): a file's tests share one process, so a costly
+module fixture is built once, and the three files of the demo class share one process too."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SHARE_A_PROCESS, group
+
+TESTS = Path(__file__).resolve().parent
+
+# A suite of quick tests under the suite's own names, with the suite's conftest.py
+CONFTEST = f'''
+import importlib.util
+spec = importlib.util.spec_from_file_location("the_suites_conftest", {str(TESTS / "conftest.py")!r})
+suite = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(suite)
+pytest_xdist_make_scheduler = suite.pytest_xdist_make_scheduler
+pytest_collection_modifyitems = suite.pytest_collection_modifyitems
+'''
+QUICK = "def test_one():\n    pass\n\n\ndef test_two():\n    pass\n"
+
+
+def test_the_demo_classs_files_share_a_group_and_other_files_have_their_own():
+    assert group("tests/test_nbgrader.py::test_x[ada]") == group("tests/test_report.py::test_y") == \
+        group("tests/test_class_grading.py::test_z") == "demo_class"
+    assert group("tests/test_checks.py::test_x") == "test_checks.py" != group("tests/test_layers.py::test_x")
+
+
+def test_in_a_parallel_run_each_group_runs_in_one_process(tmp_path):
+    """What `tasks.py test` asks of pytest-xdist. Before the scheduler hook, pytest 9 and xdist 3.8
+    ignored the groups: the demo class's files went to both processes, and both graded the class."""
+    files = [*SHARE_A_PROCESS, "test_checks.py", "test_layers.py"]
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    for file in files:
+        (tmp_path / file).write_text(QUICK)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--numprocesses=2",
+                           "--dist=loadfile", "--no-loadscope-reorder", "-v", "--rootdir", str(tmp_path), *files],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                          env={"PYTHONPATH": str(TESTS), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    where: dict[str, set[str]] = {}
+    for worker, file in re.findall(r"^\[(gw\d+)\] .*?PASSED (test_\w+\.py)::", done.stdout, re.M):
+        where.setdefault(group(file), set()).add(worker)
+    assert set(where) == {"demo_class", "test_checks.py", "test_layers.py"}, done.stdout[-3000:]
+    assert all(len(workers) == 1 for workers in where.values()), where
+    assert len(set().union(*where.values())) == 2, where  # and both processes had work
