@@ -9,6 +9,7 @@ diagnosis the student must see. Run this file for the maintainers' report:
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib
 import inspect
 import sys
@@ -16,6 +17,7 @@ import textwrap
 from dataclasses import dataclass
 
 from autograder.core.assignments import FUNCTIONS, module_name
+from autograder.core import messages
 from autograder.core.checks import known_mistakes
 from autograder.isolation.runner import Result, grade_isolated
 
@@ -764,11 +766,20 @@ def misnamed(entry: Entry, results: list[Result]) -> set[str]:
 def grade(entry: Entry) -> list[Result]:
     """Every check of the entry's assignment, as an instructor grades it (a confined worker,
     the graded inputs), with the entry's function and the reference solution of every other
-    function, as the source code a student would hand in."""
+    function, as the source code a student would hand in.
+
+    Graded once per entry and language in a test process: several tests read the same verdicts
+    (each a frozen Result), and a grading is deterministic, so a second one would only repeat it."""
+    return list(_graded(entry, messages.LANGUAGE.get()))
+
+
+@functools.cache
+def _graded(entry: Entry, language: str) -> tuple[Result, ...]:
     solutions = importlib.import_module(f"solutions.{module_name(entry.assignment)}")
     others = "\n\n".join(inspect.getsource(getattr(solutions, name)) for name in FUNCTIONS[entry.assignment])
-    return grade_isolated(entry.assignment, [("solutions.py", others), ("answer.py", entry.code)],
-                          zygote=shared_zygote())
+    with messages.speaking(language):
+        return tuple(grade_isolated(entry.assignment, [("solutions.py", others), ("answer.py", entry.code)],
+                                    zygote=shared_zygote()))
 
 
 _ZYGOTE = []

@@ -1,13 +1,13 @@
 """Nothing written yet: an empty file and the released stubs score 0, with a message each."""
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
+from autograder.cli import report_submission
 from autograder.core.assignments import ASSIGNMENTS, FUNCTIONS, edition_id
 from autograder.core.checks import checks_for
+from autograder.core.limits import Limits
 from autograder.core.messages import LANGUAGES, say, speaking
 
 
@@ -24,20 +24,21 @@ def stubs(assignment, raising=lambda i: "NotImplementedError()"):
     return "\n".join(lines)
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("kind", ["empty", "stubs"])
-def test_scores_zero_with_a_message_for_every_check(assignment, kind, language, tmp_path):
+def test_scores_zero_with_a_message_for_every_check(assignment, kind, language, tmp_path, capsys):
+    """`check EDITION FILE --json` (cli.report_submission, here in this process from the suite's warm
+    zygote; tests/test_cli.py runs the command itself)."""
+    from catalog import shared_zygote
+
     path = tmp_path / f"{kind}.py"
     path.write_text("" if kind == "empty" else stubs(assignment))
-    done = run_cli("check", edition_id(assignment, language), str(path), "--json")  # 01_init or 01_init_zh
-    assert done.returncode == 1, done.stderr
-    report = json.loads(done.stdout)
+    status = report_submission(edition_id(assignment, language), str(path), Limits(), as_json=True,
+                               zygote=shared_zygote())  # 01_init or 01_init_zh
+    printed = capsys.readouterr()
+    assert status == 1, printed.err
+    report = json.loads(printed.out)
     assert report["score"] == 0 and report["max_score"] > 0
     function_of = {check.id: check.function for check in checks_for(assignment)}
     for c in report["checks"]:
@@ -47,7 +48,7 @@ def test_scores_zero_with_a_message_for_every_check(assignment, kind, language, 
                        function=function_of[c["id"]])
         assert said in c["message"], c
         assert language == "en" or re.search("[\u4e00-\u9fff]", c["message"]), c
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in printed.err
 
 
 OWN_ERRORS = ("ValueError", "TypeError", "RuntimeError", "IndexError")
