@@ -65,3 +65,22 @@ def test_the_block_restores_nbgrader_when_it_raises():
     with pytest.raises(KeyError), faster_nbgrader():
         raise KeyError("a notebook failed")
     assert api.create_engine is before
+
+
+def _caches_in_this_process() -> tuple[bool, bool]:
+    import nbgrader.api as api
+    import nbgrader.nbgraderformat.common as common
+    import sqlalchemy
+
+    return isinstance(common.jsonschema, _SchemaChecked), api.create_engine is not sqlalchemy.create_engine
+
+
+def test_a_local_grading_process_keeps_the_caches_for_its_sanitizing():
+    from autograder.class_grading.executors import LocalPool
+
+    pool = LocalPool(1)
+    try:
+        assert pool.pool.submit(_caches_in_this_process).result(timeout=300) == (True, True)
+    finally:
+        pool.close()
+    assert _caches_in_this_process() == (False, False)  # and this process is as it was

@@ -2,7 +2,9 @@
 
 When the students' code runs in parallel, nbgrader's recording of each notebook, one
 after the other in one process, becomes the slowest part (about 0.15 s a notebook
-here). Two things it repeats for every notebook cost nothing to keep:
+here); each local grading process also runs nbgrader's sanitizing for every job it
+takes (`jobs.warm` keeps these caches for its life). Two things nbgrader repeats for
+every notebook cost nothing to keep:
 
 - an SQLAlchemy engine: every `Gradebook(...)` (nine per notebook) creates a new
   engine, so SQLAlchemy compiles each query again. One engine per database URL
