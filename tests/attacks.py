@@ -550,11 +550,10 @@ def grade_cli(a: Attack, folder: Path) -> Outcome:
 
 def build_class(folder: Path, corpus: list[Attack]) -> Path:
     """An nbgrader course where every attack is a student, beside honest classmates."""
-    course_folder = course.new_course(folder)
+    course_folder = course.released_course(folder)
     (course_folder / "nbgrader_config.py").open("a").write(
         f"\nc.SandboxedExecute.check_seconds = {CHECK_SECONDS}\n"
         f"c.SandboxedExecute.submission_seconds = {SUBMISSION_SECONDS}\n")
-    course.generate_release(course_folder)
     for assignment in sorted({a.assignment for a in corpus}):
         for honest in HONEST:
             course.submit(course_folder, honest, assignment,

@@ -311,10 +311,9 @@ def grade_nbgrader(cases: list[Case], folder: Path) -> dict[str, Outcome]:
     """One `nbgrader autograde` run over every case, each submitted by a student of its own."""
     import nbformat
 
-    course_folder = course.new_course(folder / "course")
+    course_folder = course.released_course(folder / "course")
     (course_folder / "nbgrader_config.py").open("a").write(
         f"\nc.SandboxedExecute.check_seconds = {CHECK_SECONDS}\nc.SandboxedExecute.submission_seconds = {SUBMISSION_SECONDS}\n")
-    course.generate_release(course_folder)
     for case in cases:
         path = course.notebook_path(course_folder / "submitted" / _slug(case), ASSIGNMENT)
         path.parent.mkdir(parents=True)

@@ -134,8 +134,7 @@ def test_the_sandbox_says_what_holds(corpus):
 
 
 def test_the_nbgrader_log_says_what_the_sandbox_holds(tmp_path):
-    folder = course.new_course(tmp_path / "course")
-    course.generate_release(folder)
+    folder = course.released_course(tmp_path / "course")
     course.submit(folder, "ada", "01_init", course.student_notebook("01_init", course.reference_answers("01_init")))
     log = course.autograde(folder, "01_init")
     assert "sandbox: files: Landlock" in log and "network: none" in log
@@ -213,8 +212,7 @@ def test_an_input_changed_in_place_is_seen_however_it_is_written(code):
 def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
     from test_class_grading import grade_command
 
-    folder = course.new_course(tmp_path / "course")
-    course.generate_release(folder)
+    folder = course.released_course(tmp_path / "course")
     answers = course.student_notebook("01_init", course.reference_answers("01_init"))
     ada = course.submit(folder, "ada", "01_init", answers)
     linked = course.notebook_path(folder / "submitted" / "mallory", "01_init")
@@ -309,8 +307,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
                 except Exception:
                     pass
         '''), must_fail=attacks.LOSS_VALUES)
-        folder = course.new_course(tmp_path / "course")
-        course.generate_release(folder)
+        folder = course.released_course(tmp_path / "course")
         course.submit(folder, "aaa_takeover", "03_sigmoid_loss", takeover.notebook())
         course.submit(folder, "zzz_blank", "03_sigmoid_loss", course.student_notebook("03_sigmoid_loss"))
         done = grade_command(folder, "--scheduler", address, "--tls", str(tls))

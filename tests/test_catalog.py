@@ -155,8 +155,7 @@ def catalog_class(tmp_path_factory):
     """Every catalogue entry submitted as a notebook by a student of its own, graded by nbgrader autograde."""
     from course_tools import course
 
-    folder = course.new_course(tmp_path_factory.mktemp("catalog") / "nbgrader")
-    course.generate_release(folder)
+    folder = course.released_course(tmp_path_factory.mktemp("catalog") / "nbgrader")
     for number, entry in enumerate(WRONG + ALTERNATIVES):
         course.submit(folder, f"entry{number:03d}", entry.assignment, notebook_of(entry))
     course.autograde(folder)
