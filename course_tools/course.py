@@ -7,6 +7,7 @@ never holds a gradebook or student files.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
@@ -52,23 +53,23 @@ def generate_release(course: Path) -> None:
     nbgrader(course, "generate_assignment", "--force", "--assignment=*")
 
 
-_RELEASED: list[Path] = []  # this process's first released course, which later ones copy
-
-
 def released_course(folder: Path) -> Path:
-    """new_course(folder) with every assignment released by nbgrader (generate_release): the first
-    one of a process is generated (about 12 s), the next ones are copies of it, which hold what
-    nbgrader would write again: the same release and the same gradebook rows."""
-    if not _RELEASED:
-        import atexit
-        import tempfile
-
-        template = Path(tempfile.mkdtemp(prefix="released-course-")) / "course"
-        atexit.register(shutil.rmtree, template.parent, True)
-        generate_release(new_course(template))
-        _RELEASED.append(template)
-    shutil.copytree(_RELEASED[0], folder, dirs_exist_ok=True)
+    """new_course(folder) with every assignment released by nbgrader (generate_release): a copy of
+    this process's first released course, which holds what nbgrader would write again (the same
+    release, the same gradebook rows) in 0.01 s instead of about 12 s."""
+    shutil.copytree(_released_template(), folder, dirs_exist_ok=True)
     return folder
+
+
+@functools.cache
+def _released_template() -> Path:
+    import atexit
+    import tempfile
+
+    template = Path(tempfile.mkdtemp(prefix="released-course-")) / "course"
+    atexit.register(shutil.rmtree, template.parent, True)
+    generate_release(new_course(template))
+    return template
 
 
 def write_release(target: Path = RELEASE) -> None:

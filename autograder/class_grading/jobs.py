@@ -27,6 +27,7 @@ from autograder.core.limits import Limits
 from autograder.isolation.zygote import Zygote, ZygoteFailed, worker_env
 
 _local = threading.local()
+_CACHES: list = []  # nbgrader's caches, entered once by a local grading process (`warm`)
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,10 @@ def warm() -> None:
     than on its first job, and keep nbgrader's two caches (`faster_nbgrader`) for the process's
     life, for the sanitizing of every job (about 20 ms less a notebook: nbgrader's cell-metadata
     schema checked once, one database engine per snapshot)."""
-    global _caches
-    if _caches is None:
-        _caches = faster_nbgrader()
-        _caches.__enter__()  # left when the process ends: it grades and does nothing else
+    if not _CACHES:  # kept referenced: a collected block would restore nbgrader as it left it
+        _CACHES.append(faster_nbgrader())
+        _CACHES[0].__enter__()  # left when the process ends: it grades and does nothing else
     _zygote()
-
-
-_caches = None
 
 
 def _zygote() -> Zygote:
