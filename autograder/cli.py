@@ -249,15 +249,17 @@ def references(*, verify_only: bool) -> int:
     from autograder.core import references as refs
 
     if verify_only:
-        stale = [str(refs.path(a, v)) for a in ASSIGNMENTS for v, data in refs.build(a).items()
-                 if not refs.path(a, v).exists() or refs.path(a, v).read_bytes() != data]
+        stale = refs.stale()
         for path in stale:
             print(f"out of date: {path}")
         print("reference tensors are up to date" if not stale else
               "run `python -m autograder references` and commit the result")
         return 1 if stale else 0
-    for path in refs.write_all():
+    written = refs.write_all()
+    for path in written:
         print(f"wrote {path}")
+    if not written:
+        print("reference tensors are up to date: nothing written")
     return 0
 
 
