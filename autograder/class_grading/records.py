@@ -1,5 +1,5 @@
 """What the grading of a class left behind, read back: nbgrader's gradebook, and the record of
-each check in the autograded notebooks (`autograder.integration.sandboxed_execute.record`).
+each check in the autograded notebooks (`autograder.integration.cell_record`).
 
 The class report and the exports read only this: no figure is computed again by running a
 student's code. Both `nbgrader autograde` and `python -m autograder grade` write the records.
@@ -71,15 +71,15 @@ class CourseRecords:
 def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
     """The graded course in `folder` (all assignments, or one). CourseError: no gradebook, or
     an assignment nobody submitted."""
+    database = folder / "gradebook.db"
+    if not database.is_file():  # said before nbgrader is imported: a second, not several
+        raise CourseError(f"no gradebook.db in {folder}: grade the class first (python -m autograder grade, "
+                          "or nbgrader autograde), or pass --course")
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.integration.sandboxed_execute import RECORD
+    from autograder.integration.cell_record import RECORD
 
-    database = folder / "gradebook.db"
-    if not database.is_file():
-        raise CourseError(f"no gradebook.db in {folder}: grade the class first (python -m autograder grade, "
-                          "or nbgrader autograde), or pass --course")
     with Gradebook(f"sqlite:///{database}") as gradebook:
         names = [a.name for a in gradebook.assignments]
         chosen = [n for n in names if assignment is None or assignment_of(n) == assignment_of(assignment)]

@@ -23,6 +23,7 @@ from traitlets import Float
 
 import atexit
 
+from autograder.integration.cell_record import RECORD, record
 from autograder.integration.feedback import verdict
 from autograder.isolation.zygote import ZygoteFailed
 from autograder.core.assignments import edition
@@ -108,18 +109,6 @@ class SandboxedExecute(NbGraderPreprocessor):
         for what in confinement["unprotected"]:
             self.log.warning("sandbox: %s is not protected here: %s", what.replace("_", " "),
                              confinement["held"][what])
-
-
-RECORD = "autograder"  # the cell metadata key of a graded test cell's record (`record`)
-
-
-def record(result) -> dict:
-    """What the grading found in one check, for the class report and the exports to read from
-    the autograded notebook (nbgrader keeps a cell's metadata): its status (runner.STATUSES),
-    the id of the known mistake it named, its points, and the first line of its message."""
-    return {"check": result.id, "status": result.status, "mistake": result.mistake, "points": result.points,
-            "max_points": result.max_points, "hidden": result.hidden,
-            "summary": result.message.split("\n", 1)[0] if not result.passed else ""}
 
 
 def _outputs(result, grade_id):
