@@ -89,6 +89,9 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in chromium (tests/browser.py)")
+    config.addinivalue_line("markers", "same_for_any_user: an attack decided by the grader's own code, not by a worker's "
+                            "confinement, so the grading user's privilege cannot change it: "
+                            "test_attacks_as_nobody.py leaves it out")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -209,6 +209,7 @@ def test_an_input_changed_in_place_is_seen_however_it_is_written(code):
     assert not unchanged.passed and "in place" in unchanged.message, unchanged.message
 
 
+@pytest.mark.same_for_any_user
 def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
     from test_class_grading import grade_command
 
@@ -232,6 +233,7 @@ def test_a_symlinked_submission_is_refused_everywhere(tmp_path):
     assert cli.returncode == 2 and "symbolic link" in cli.stderr and json.loads(cli.stdout)["score"] == 0
 
 
+@pytest.mark.same_for_any_user
 def test_a_notebook_nested_too_deeply_is_a_verdict_not_a_traceback(tmp_path):
     path = tmp_path / "deep.ipynb"
     path.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
@@ -251,19 +253,6 @@ def test_a_forged_reply_leaves_the_grader_small(corpus):
     attacks.grade_cli(a, corpus[0])
     grown = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert max(before, grown) < 2 * 2**20  # KiB: no child of this test, the grader included, held 2 GiB
-
-
-def test_graded_feedback_shows_no_value_of_the_graded_inputs():
-    """Graded messages say what went wrong, never a value: over the whole catalogue of mistakes."""
-    import re
-
-    from catalog import WRONG, grade
-
-    values = re.compile(r"was expected|largest error|returned (tensor\(|\[|-?\d)|expected -?\d|got -?\d|"
-                        r" with \w+ = |holds? (tensor|\[)|shape \(\d")
-    for e in WRONG:
-        for r in grade(e):
-            assert not values.search(r.message), (e.what, r.id, r.message)
 
 
 @pytest.fixture(scope="module")
@@ -320,6 +309,7 @@ def test_dask_grading_cannot_be_taken_over_from_a_sandbox(tmp_path, tls):
     assert attacks.LOSS_VALUES <= taken, taken
 
 
+@pytest.mark.same_for_any_user
 def test_a_plain_scheduler_is_refused(tmp_path):
     from test_class_grading import grade_command
 
@@ -371,6 +361,7 @@ def test_the_hidden_references_stay_hidden_when_the_course_lives_under_tmp():
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.same_for_any_user
 def test_an_installed_autograder_lets_the_worker_read_its_environment(tmp_path, monkeypatch):
     """In a student's venv the wheel sits in site-packages beside torch: that folder is no course
     (nothing secret beside the package), so the worker may read it; in a checkout, the

@@ -1,7 +1,10 @@
 """The attacks of tests/test_attacks.py again, graded by a user who is not root (nobody): the
 sandbox needs no privilege. Every attack goes through `check` and the class command; the nbgrader
 path is left out (`-k "not through-nbgrader"`): it forks the same worker the command forks, and
-what the privilege changes is that worker, not the way to it. Its own file, so that a parallel
+what the privilege changes is that worker, not the way to it. So are the tests marked
+`same_for_any_user`: what they attack (a symbolic link, a notebook nested too deeply, a scheduler
+without TLS, which folders count as the course) is decided by the grader's own code, not by the
+confinement of a worker. Its own file, so that a parallel
 run of the suite (pytest-xdist) grades it in one process while the root run of the attacks goes on
 in the other."""
 import os
@@ -40,7 +43,7 @@ def test_every_attack_holds_for_an_unprivileged_grader():
     tests = Path(__file__).resolve().parent
     done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
                            "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           f"--basetemp={tmp_path / 'run'}", "-k", "not through-nbgrader",
+                           f"--basetemp={tmp_path / 'run'}", "-k", "not through-nbgrader", "-m", "not same_for_any_user",
                            str(tests / "test_attacks.py")],
                           capture_output=True, text=True, cwd=tests.parent, env=env, timeout=3000)
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -89,6 +89,18 @@ def test_in_this_process_and_in_a_sandbox_the_verdicts_are_the_same(entry):
     assert run_checks(entry.assignment, namespace, cells=cells) == grade(entry)
 
 
+# What a graded message may not hold: a value of the graded inputs or of what was expected. A
+# student who read the feedback of a graded notebook would otherwise learn the hidden references.
+SHOWS_A_VALUE = re.compile(r"was expected|largest error|returned (tensor\(|\[|-?\d)|expected -?\d|got -?\d|"
+                           r" with \w+ = |holds? (tensor|\[)|shape \(\d")
+
+
+@pytest.mark.parametrize("entry", WRONG, ids=ids(WRONG))
+def test_graded_feedback_shows_no_value_of_the_graded_inputs(entry):
+    for r in grade(entry):
+        assert not SHOWS_A_VALUE.search(r.message), (r.id, r.message)
+
+
 @pytest.mark.parametrize("entry", WRONG + PAIRS + [stubs(a) for a in ASSIGNMENTS],
                          ids=ids(WRONG + PAIRS) + [f"{a}:stubs" for a in ASSIGNMENTS])
 def test_a_message_reads_top_down(entry):
