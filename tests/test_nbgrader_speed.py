@@ -84,3 +84,22 @@ def test_a_local_grading_process_keeps_the_caches_for_its_sanitizing():
     finally:
         pool.close()
     assert _caches_in_this_process() == (False, False)  # and this process is as it was
+
+
+def _zygote_command() -> list[str]:
+    from autograder.class_grading import jobs
+
+    return list(jobs._zygote().process.args)
+
+
+def test_a_local_grading_process_warms_up_for_the_classes_assignments_only():
+    """A class of 03 alone does not wait for fastai (07's): the zygote is started for 03 (a job of
+    another assignment still gets a worker: the zygote warms up for it then)."""
+    from autograder.class_grading.executors import LocalPool
+
+    pool = LocalPool(1, ["03_sigmoid_loss"])
+    try:
+        command = pool.pool.submit(_zygote_command).result(timeout=300)
+    finally:
+        pool.close()
+    assert command[-2:] == [command[-2], "03_sigmoid_loss"] and command[-2].isdigit(), command

@@ -17,10 +17,11 @@ from autograder.class_grading.jobs import Job, grade_job, warm
 class LocalPool:
     """`jobs` grading processes on this machine, each with its own warm zygote."""
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, assignments=()):
+        """assignments: those the class will be graded for, which each process warms up for at once."""
         # spawn, not fork: the grading processes start clean, not as copies of this one
         self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=warm)
+                                        initializer=warm, initargs=(tuple(assignments),))
         self.where = f"{jobs} local process{'es' if jobs > 1 else ''}"
         self.jobs = jobs
         for _ in range(jobs):  # start the processes (and their zygotes) now, not at the first job
@@ -59,5 +60,5 @@ class DaskCluster:
         self.client.close()
 
 
-def executor(jobs: int, scheduler: str | None, tls: Path | None = None):
-    return DaskCluster(scheduler, tls) if scheduler else LocalPool(jobs)
+def executor(jobs: int, scheduler: str | None, tls: Path | None = None, assignments=()):
+    return DaskCluster(scheduler, tls) if scheduler else LocalPool(jobs, assignments)

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.core.assignments import COURSE_ASSIGNMENTS
+from autograder.core.assignments import COURSE_ASSIGNMENTS, edition
 from autograder.class_grading.jobs import Job
 from autograder.integration.nbgrader_speed import faster_nbgrader
 from autograder.integration.offline_sanitize import CourseNotebook
@@ -180,7 +180,8 @@ def grade_class(course: Path, assignment: str | None = None, *, jobs: int = 2, s
     from autograder.class_grading.cluster_tls import TlsError
 
     try:
-        pool = executors.executor(jobs, scheduler, tls)  # its processes warm up while nbgrader starts
+        # its processes warm up, for the assignments to grade, while nbgrader starts
+        pool = executors.executor(jobs, scheduler, tls, sorted({edition(name)[0] for _, name, _ in todo}))
     except TlsError as error:
         raise CourseError(str(error)) from None
     except (OSError, TimeoutError) as error:
