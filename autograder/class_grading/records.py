@@ -72,7 +72,7 @@ def read_course(folder: Path, assignment: str | None = None) -> CourseRecords:
     """The graded course in `folder` (all assignments, or one). CourseError: no gradebook, or
     an assignment nobody submitted."""
     database = folder / "gradebook.db"
-    if not database.is_file():  # said before nbgrader is imported: a second, not several
+    if not database.is_file():  # said before importing nbgrader: at once, not after a second of imports
         raise CourseError(f"no gradebook.db in {folder}: grade the class first (python -m autograder grade, "
                           "or nbgrader autograde), or pass --course")
     import nbformat

@@ -1,6 +1,7 @@
 """What a graded test cell keeps of its check in the autograded notebook, under the cell metadata
 key RECORD: written by `sandboxed_execute.SandboxedExecute`, read back by the class report and the
-exports (`class_grading.records`). Plain data: reading a course's records imports no torch."""
+exports (`class_grading.records`). It imports nothing: a reader of the records does not load the
+preprocessor, its sandbox and nbgrader's preprocessors with it."""
 from __future__ import annotations
 
 RECORD = "autograder"
