@@ -121,7 +121,7 @@ def test_a_submission_the_job_mispredicts_is_graded_by_nbgrader_itself(demo_clas
     assert {k: v for k, v in course.gradebook_scores(folder).items() if k[1] == "02_predict"} == by_nbgrader
 
 
-def _in_process_pool(self, jobs):
+def _in_process_pool(self, jobs, assignments=()):
     """A LocalPool whose jobs run in this process (so a monkeypatch reaches them)."""
     from concurrent.futures import ThreadPoolExecutor
 
