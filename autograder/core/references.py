@@ -96,7 +96,7 @@ def current(file: Path, data: bytes) -> bool:
     if not file.exists():
         return False
     committed = file.read_bytes()
-    return committed == data or same(torch.load(file, weights_only=True),
+    return committed == data or same(torch.load(io.BytesIO(committed), weights_only=True),
                                      torch.load(io.BytesIO(data), weights_only=True))
 
 
