@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
                 return _bad_input(args, f"`{args.command}` is a maintainer's command: it needs a clone of the "
                                         "course (its course_tools/, source/ and solutions/), not the installed "
                                         "autograder")
+            # No MNIST here: the message says how to get it. (Looked up, not imported: the module imports
+            # torch, and it is loaded already whenever it is what raised.)
+            data = sys.modules.get("autograder.core.data")
+            if data is not None and isinstance(error, data.DataUnavailable):
+                return _bad_input(args, str(error))
             return _bad_input(args, say("internal error ({kind}: {error}); please report it",
                                         kind=type(error).__name__, error=error))
 

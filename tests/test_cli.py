@@ -127,3 +127,16 @@ def test_a_maintainers_command_without_the_course_tools_says_what_it_needs(comma
     assert cli.main(command) == 2
     err = capsys.readouterr().err
     assert f"`{command[0]}` is a maintainer's command" in err and "internal error" not in err, err
+
+
+def test_a_machine_without_mnist_is_told_how_to_get_it_in_one_line(tmp_path):
+    """The main job on a machine with neither the images nor the archive MNIST_PNG_TGZ names: what
+    to do, in one line, not "internal error"."""
+    import os
+
+    env = dict(os.environ, FASTAI_HOME=str(tmp_path / "fastai"), MNIST_PNG_TGZ=str(tmp_path / "mnist_png.tgz"))
+    done = subprocess.run([sys.executable, "-m", "autograder", "demo", "--folder", str(tmp_path / "demo")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "internal error" not in done.stderr, done.stderr
+    assert f"MNIST_PNG_TGZ names {tmp_path / 'mnist_png.tgz'}, which is not a file" in done.stderr, done.stderr
