@@ -137,10 +137,23 @@ def generate_feedback(course: Path, assignment: str = "*", must_succeed: bool = 
 
 
 def export_grades(course: Path) -> list[dict]:
-    """nbgrader export: grades.csv in the course folder, also returned as rows."""
-    nbgrader(course, "export")
-    with open(course / "grades.csv", newline="") as f:
-        return list(csv.DictReader(f))
+    """nbgrader export: grades.csv in the course folder, also returned as rows. The same gradebook
+    file, unchanged since this process exported it (its inode and change time), is not exported again."""
+    exported = _EXPORTED.get(course)
+    if exported is None or exported[0] != _file_state(course / "gradebook.db") or not (course / "grades.csv").is_file():
+        nbgrader(course, "export")
+        with open(course / "grades.csv", newline="") as f:
+            _EXPORTED[course] = _file_state(course / "gradebook.db"), list(csv.DictReader(f))
+    return [dict(row) for row in _EXPORTED[course][1]]
+
+
+_EXPORTED: dict[Path, tuple[tuple, list[dict]]] = {}
+
+
+def _file_state(path: Path) -> tuple:
+    """What changes whenever a file is written or replaced (a copy keeps the mtime, not the ctime)."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def cell_scores(course: Path, student: str, assignment: str) -> dict[str, float]:

@@ -238,6 +238,26 @@ def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(de
     assert shown.scores["casey"] == totals(demo_class[0])["casey", assignment][0] + 1.5
 
 
+def test_grades_are_exported_again_once_the_gradebook_changes(demo_class):
+    """course.export_grades runs nbgrader export once per state of a gradebook (the tests read one
+    class's totals many times): a score given by hand afterwards is in the next export."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    folder = demo_class[0].parent / "export-again"
+    shutil.copytree(demo_class[0], folder)
+    before = totals(folder)
+    assert totals(folder) == before
+    assignment = "03_sigmoid_loss"
+    manual = next(c.metadata["nbgrader"]["grade_id"] for c in course.student_notebook(assignment).cells
+                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
+        gradebook.find_grade(manual, assignment, assignment, "casey").manual_score = 1.5
+        gradebook.db.commit()
+    assert totals(folder)["casey", assignment][0] == before["casey", assignment][0] + 1.5
+
+
 def test_canvas_through_nbgraders_export_names_the_missing_student_and_fails(demo_class, tmp_path):
     folder, _ = demo_class
     listed = roster(tmp_path / "r.csv", [(s, s.title(), str(200 + i), "", "") for i, s in
