@@ -1,10 +1,12 @@
 """The autograder package is in layers, and every import points down (autograder/__init__.py
 draws the map). A module that reaches up a layer, or into the course's own tools, fails here,
-naming the file and the line."""
+naming the file and the line. And what every nbgrader command reads, nbgrader_config.py, imports no torch."""
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
-from autograder.core.paths import PACKAGE
+from autograder.core.paths import NBGRADER_CONFIG, PACKAGE
 
 LEVEL = {"core": 0, "isolation": 1, "integration": 2, "class_grading": 3}
 TOP = 4  # __init__, __main__, cli: the faces of the package, over every layer
@@ -89,3 +91,15 @@ def test_an_import_up_a_layer_is_caught_however_it_is_written(tmp_path):
     found = "\n".join(wrong_imports(package))
     for file in ("core/absolute.py:2", "core/relative.py:1", "core/parent.py:1", "isolation/tools.py:1", "cli.py:1"):
         assert f"autograder/{file} imports" in found, found
+
+
+def test_reading_the_courses_nbgrader_config_imports_no_torch():
+    """Every nbgrader command (export, generate_feedback, validate, the formgrader) reads
+    nbgrader_config.py, and only autograde grades: torch imported there cost each of them 2.4 s."""
+    code = ("import sys\nfrom traitlets.config.loader import PyFileConfigLoader\n"
+            f"PyFileConfigLoader('nbgrader_config.py', path={str(NBGRADER_CONFIG.parent)!r}).load_config()\n"
+            "assert 'autograder.integration.sandboxed_execute' in sys.modules\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'fastai', 'numpy')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout[:300]

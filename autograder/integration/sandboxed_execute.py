@@ -24,13 +24,14 @@ from traitlets import Float
 import atexit
 
 from autograder.integration.cell_record import RECORD, record
-from autograder.integration.feedback import verdict
 from autograder.isolation.zygote import ZygoteFailed
 from autograder.core.assignments import edition
 from autograder.core.messages import say, speaking, translations
-from autograder.isolation.runner import grade_isolated
 from autograder.core.limits import Limits
 from autograder.core.submission import notebook_cells
+
+# Not imported here: the grading (runner, feedback), which imports torch. Every nbgrader command reads
+# this module through nbgrader_config.py (export, feedback, the formgrader), and only autograde grades.
 
 
 class SandboxedExecute(NbGraderPreprocessor):
@@ -52,6 +53,8 @@ class SandboxedExecute(NbGraderPreprocessor):
     _zygote = None  # the warm fork server of this process's workers
 
     def preprocess(self, nb, resources):
+        from autograder.isolation.runner import grade_isolated
+
         nbgrader_id, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
         assignment, language = edition(nbgrader_id)  # an edition (01_init_zh): its assignment's checks, its language
         cells = notebook_cells(nb, "your notebook")
@@ -112,6 +115,8 @@ class SandboxedExecute(NbGraderPreprocessor):
 
 
 def _outputs(result, grade_id):
+    from autograder.integration.feedback import verdict
+
     if result is None:
         return [nbformat.v4.new_output("error", ename="UnknownCheck", evalue=str(grade_id),
                                        traceback=[say("{grade_id} is not a check of this assignment",
