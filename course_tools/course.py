@@ -137,23 +137,30 @@ def generate_feedback(course: Path, assignment: str = "*", must_succeed: bool = 
 
 
 def export_grades(course: Path) -> list[dict]:
-    """nbgrader export: grades.csv in the course folder, also returned as rows. The same gradebook
-    file, unchanged since this process exported it (its inode and change time), is not exported again."""
+    """nbgrader export: grades.csv in the course folder, also returned as rows. Not exported again
+    while what the export reads, the gradebook and the course's config, is as this process left it."""
     exported = _EXPORTED.get(course)
-    if exported is None or exported[0] != _file_state(course / "gradebook.db") or not (course / "grades.csv").is_file():
+    if exported is None or exported[0] != _export_inputs(course) or not (course / "grades.csv").is_file():
         nbgrader(course, "export")
         with open(course / "grades.csv", newline="") as f:
-            _EXPORTED[course] = _file_state(course / "gradebook.db"), list(csv.DictReader(f))
+            _EXPORTED[course] = _export_inputs(course), list(csv.DictReader(f))
     return [dict(row) for row in _EXPORTED[course][1]]
 
 
 _EXPORTED: dict[Path, tuple[tuple, list[dict]]] = {}
 
 
-def _file_state(path: Path) -> tuple:
-    """What changes whenever a file is written or replaced (a copy keeps the mtime, not the ctime)."""
-    stat = path.stat()
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+def _export_inputs(course: Path) -> tuple:
+    """What changes whenever gradebook.db or nbgrader_config.py is written or replaced: inode, size,
+    mtime and ctime (a copy keeps the mtime, not the ctime); None for a file that is not there."""
+    def state(path: Path):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+    return state(course / "gradebook.db"), state(course / "nbgrader_config.py")
 
 
 def cell_scores(course: Path, student: str, assignment: str) -> dict[str, float]:
