@@ -209,6 +209,12 @@ def test_a_forged_record_in_a_submission_is_replaced_by_the_gradings(tmp_path):
                            and not c.metadata["nbgrader"].get("solution")))
 
 
+def manual_answer(assignment: str) -> str:
+    """The grade id of the assignment's answer an instructor grades by hand."""
+    return next(c.metadata["nbgrader"]["grade_id"] for c in course.student_notebook(assignment).cells
+                if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(demo_class):
     """As the formgrader would: one answer graded by hand; and two submissions after the due date."""
     import shutil
@@ -219,8 +225,7 @@ def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(de
     folder = demo_class[0].parent / "report-manual"
     shutil.copytree(demo_class[0], folder)
     assignment = "03_sigmoid_loss"
-    manual = next(c.metadata["nbgrader"]["grade_id"] for c in course.student_notebook(assignment).cells
-                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+    manual = manual_answer(assignment)
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
         gradebook.find_grade(manual, assignment, assignment, "casey").manual_score = 1.5
         gradebook.update_or_create_assignment(assignment, duedate=datetime(2000, 1, 1))
@@ -238,7 +243,7 @@ def test_manual_grading_progress_and_late_submissions_come_from_the_gradebook(de
     assert shown.scores["casey"] == totals(demo_class[0])["casey", assignment][0] + 1.5
 
 
-def test_grades_are_exported_again_once_the_gradebook_changes(demo_class):
+def test_grades_are_exported_again_once_the_gradebook_changes(demo_class, monkeypatch):
     """course.export_grades runs nbgrader export once per state of a gradebook (the tests read one
     class's totals many times): a score given by hand afterwards is in the next export."""
     import shutil
@@ -247,15 +252,17 @@ def test_grades_are_exported_again_once_the_gradebook_changes(demo_class):
 
     folder = demo_class[0].parent / "export-again"
     shutil.copytree(demo_class[0], folder)
+    ran, nbgrader = [], course.nbgrader
+    monkeypatch.setattr(course, "nbgrader", lambda *args, **kwargs: ran.append(args[1:]) or nbgrader(*args, **kwargs))
     before = totals(folder)
-    assert totals(folder) == before
+    assert totals(folder) == before and ran == [("export",)]  # the second reading: the same gradebook
     assignment = "03_sigmoid_loss"
-    manual = next(c.metadata["nbgrader"]["grade_id"] for c in course.student_notebook(assignment).cells
-                  if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+    manual = manual_answer(assignment)
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
         gradebook.find_grade(manual, assignment, assignment, "casey").manual_score = 1.5
         gradebook.db.commit()
     assert totals(folder)["casey", assignment][0] == before["casey", assignment][0] + 1.5
+    assert ran == [("export",), ("export",)]
 
 
 def test_canvas_through_nbgraders_export_names_the_missing_student_and_fails(demo_class, tmp_path):
