@@ -203,14 +203,14 @@ def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: b
     assignment (or of the assignment an edition translates: 01_init_zh) on one file, printed (or as
     JSON) in `language` (default: the edition's); the exit status is 1 when any check failed.
     zygote: a warm fork server to grade from (the test suite's); by default, one of its own."""
-    from autograder.isolation.zygote import Zygote
+    from autograder.isolation.zygote import start as start_zygote
 
     assignment, edition_language = edition(nbgrader_id)
     with speaking(language or edition_language):
         read_cells(path)  # bad input is said at once, before anything starts
         own = zygote is None
         if own:
-            zygote = Zygote(assignments=[assignment])  # it warms up while this process imports the checks
+            zygote = start_zygote([assignment])  # it warms up while this process imports the checks (or is warm: shared)
         try:
             about: dict = {}
             results = grade_file(assignment, path, limits, about, zygote)
@@ -284,7 +284,7 @@ def demo(folder: Path) -> int:
     from autograder.core import data
     from course_tools import demo as demo_class
     from course_tools.course import rebuild
-    from autograder.isolation.zygote import Zygote
+    from autograder.isolation.zygote import start as start_zygote
 
     references(verify_only=False)
     data.load()  # the first load may unpack and cache the images
@@ -294,7 +294,7 @@ def demo(folder: Path) -> int:
     print("\nThe reference solutions, through `python -m autograder check`:")
     print(f"{'assignment':<18}{'score':>8}{'checks':>9}{'seconds':>9}")
     all_passed = True
-    zygote = Zygote()  # one warm fork server for the seven, as nbgrader's grading has
+    zygote = start_zygote()  # one warm fork server for the seven, as nbgrader's grading has
     for assignment in ASSIGNMENTS:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as scratch:

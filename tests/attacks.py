@@ -395,6 +395,28 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                 except OSError:
                     return {LOSS_WRONG}
         ''', must_fail=LOSS_VALUES),
+        # A grader that shares its zygote holds a door to it (autograder/isolation/zygote.py): through
+        # one, a worker could fork workers of its own, with a memory bound of its choosing.
+        attack("asks the grader's fork server for a worker of its own", "03_sigmoid_loss", right_only_if("REACHED", '''
+            import os, socket
+            REACHED = False
+            named = os.environ.get("AUTOGRADER_ZYGOTE_DOOR", "").partition(":")[0]
+            listed = os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []
+            for fd in {*range(3, 512), *map(int, filter(str.isdigit, [named, *listed]))}:
+                try:
+                    door = socket.socket(fileno=os.dup(fd))
+                except OSError:  # closed, or not a socket
+                    continue
+                try:
+                    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                    socket.send_fds(door, [b"C"], [theirs.fileno()])
+                    ours.settimeout(2)
+                    REACHED = REACHED or ours.recv(1 << 20)[:1] == b"S"
+                except OSError:
+                    pass
+                finally:
+                    door.close()
+        '''), must_fail=LOSS_VALUES),
         # 7. grader-side work outside every limit
         attack("a forged reply of a terabyte", "03_sigmoid_loss", f'''
             import struct

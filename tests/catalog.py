@@ -786,11 +786,12 @@ _ZYGOTE = []
 
 
 def shared_zygote():
-    """One warm fork server for every entry graded in this process."""
+    """One warm fork server for every grading in this process: the one this process was given (a
+    test's pytest, or a command, run by the suite), else one of its own."""
     if not _ZYGOTE:
-        from autograder.isolation.zygote import Zygote
+        from autograder.isolation.zygote import start
 
-        _ZYGOTE.append(Zygote())
+        _ZYGOTE.append(start())
         atexit.register(_ZYGOTE[0].close)
     return _ZYGOTE[0]
 

@@ -1,8 +1,12 @@
 """Shared helpers: grade a piece of student source code like the command line does.
 
-Every worker of the suite is forked from one warm zygote (`catalog.shared_zygote`), as
-every worker of an nbgrader process is: the same confinement and limits, without paying
-for the imports and the data at each grading."""
+Every worker of a test process is forked from one warm zygote (`catalog.shared_zygote`), as
+every worker of an nbgrader process is, and so is every worker of the commands it runs
+(`one_zygote_for_every_command`): the same confinement and limits, without paying for the
+imports and the data at each grading or command."""
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -10,6 +14,43 @@ import pytest
 from autograder.cli import grade_file
 from autograder.isolation.runner import grade_isolated
 from catalog import shared_zygote
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_zygote_for_every_command():
+    """The commands this test process runs (nbgrader, check, grade, pytest) fork their workers from
+    its zygote too (`catalog.shared_zygote`, started when first needed): a command of this Python,
+    run as this user with this process's environment (all of its variables, and the same for its
+    workers, `worker_env`: FASTAI_HOME, HOME, ...), is handed its door (autograder.isolation.zygote.door_variable), and so
+    is this process's own grading once the door exists. Another command (`setpriv`: the attacks'
+    run as nobody; a PATH without chromium) is given none; the command checks what it is given."""
+    from autograder.isolation.zygote import DOOR_VARIABLE, door_variable, worker_env
+
+    popen = subprocess.Popen.__init__
+    doors: list = []
+
+    with pytest.MonkeyPatch.context() as patch:
+        def door():
+            if not doors:
+                doors.append(shared_zygote().door())
+                patch.setenv(DOOR_VARIABLE, door_variable(doors[0])[DOOR_VARIABLE])
+            return doors[0]
+
+        def handing_the_door(self, args, *more, **options):
+            env = options.get("env")
+            command = args if isinstance(args, str) else str(args[0]) if isinstance(args, (list, tuple)) else ""
+            ours = env is None or (set(os.environ) - {DOOR_VARIABLE} <= set(env) and worker_env(env) == worker_env())
+            given = (os.environ if env is None else env).get(DOOR_VARIABLE)  # a test's own door stays
+            if command.startswith(sys.executable) and ours and given in (None, os.environ.get(DOOR_VARIABLE)):
+                shared = door_variable(door())  # (a zygote's own start is not ours: its env is its own)
+                options["env"] = {**(os.environ if env is None else env), **shared}
+                options["pass_fds"] = (*options.get("pass_fds", ()), doors[0].fileno())
+            popen(self, args, *more, **options)
+
+        patch.setattr(subprocess.Popen, "__init__", handing_the_door)
+        yield
+    for opened in doors:
+        opened.close()
 
 
 @pytest.fixture

@@ -122,13 +122,21 @@ def test_a_submission_the_job_mispredicts_is_graded_by_nbgrader_itself(demo_clas
 
 
 def _in_process_pool(self, jobs, assignments=()):
-    """A LocalPool whose jobs run in this process (so a monkeypatch reaches them)."""
+    """A LocalPool whose jobs run in this process (so a monkeypatch reaches them), each thread with a
+    zygote of its own or, in the suite, the suite's (`jobs._zygote`)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from autograder.isolation.zygote import start
+
     self.pool, self.where, self.jobs = ThreadPoolExecutor(max_workers=jobs), "this process", jobs
+    self.zygote, self.door = start(list(assignments)), None
 
 
-def test_a_killed_zygote_is_replaced_and_the_notebook_still_graded(demo_class):
+def test_a_killed_zygote_is_replaced_and_the_notebook_still_graded(demo_class, monkeypatch):
+    from autograder.isolation.zygote import DOOR_VARIABLE
+
+    monkeypatch.delenv(DOOR_VARIABLE, raising=False)  # a zygote of this test's own, not the suite's (tests/conftest.py)
+    jobs._drop_zygote()
     notebook = course.notebook_path(demo_class / "submitted" / "ada", "02_predict").read_text()
     snapshot = CourseNotebook.read(f"sqlite:///{demo_class / 'gradebook.db'}", "02_predict", None)
     first = jobs.grade_job(jobs.Job("ada", "02_predict", notebook, snapshot))

@@ -12,16 +12,22 @@ from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 
 from autograder.class_grading.jobs import Job, grade_job, warm
+from autograder.isolation.zygote import ZygoteFailed, start
 
 
 class LocalPool:
-    """`jobs` grading processes on this machine, each with its own warm zygote."""
+    """`jobs` grading processes on this machine, forking their workers from one warm zygote."""
 
     def __init__(self, jobs: int, assignments=()):
-        """assignments: those the class will be graded for, which each process warms up for at once."""
+        """assignments: those the class will be graded for, which the zygote warms up for at once."""
+        self.zygote = start(list(assignments))  # one warm-up for all the processes, not one each
+        try:
+            self.door = self.zygote.door()  # each process makes a channel of its own off it
+        except ZygoteFailed:  # it could not start: each process starts one of its own
+            self.door = None
         # spawn, not fork: the grading processes start clean, not as copies of this one
         self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=warm, initargs=(tuple(assignments),))
+                                        initializer=warm, initargs=(tuple(assignments), self.door))
         self.where = f"{jobs} local process{'es' if jobs > 1 else ''}"
         self.jobs = jobs
         for _ in range(jobs):  # start the processes (and their zygotes) now, not at the first job
@@ -32,6 +38,9 @@ class LocalPool:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.door is not None:
+            self.door.close()
+        self.zygote.close()
 
 
 class DaskCluster:

@@ -1,10 +1,10 @@
 """One job of a class's grading: one submitted notebook, graded where a worker pool runs it.
 
 `grade_job` runs in a grading process (a local pool process or a Dask worker), never
-in the process that writes the gradebook. Each grading process keeps one warm
-`Zygote` per thread, started on its first job, and forks a sandboxed worker from it
-for every notebook: the isolation and limits of `grade_isolated`, without paying
-for the imports and the data each time.
+in the process that writes the gradebook. Each grading thread has one grader's end of a
+warm `Zygote` (a local pool's processes share the pool's one; a Dask worker's thread starts its
+own on its first job), and forks a sandboxed worker from it for every notebook: the isolation
+and limits of `grade_isolated`, without paying for the imports and the data each time.
 
 The job grades the cells nbgrader will grade: it sanitizes the submitted notebook
 with the course's own nbgrader preprocessors (`autograder.integration.offline_sanitize`). nbgrader then
@@ -24,7 +24,7 @@ from autograder.core.assignments import edition
 from autograder.core.messages import speaking
 from autograder.isolation.runner import Result, grade_isolated
 from autograder.core.limits import Limits
-from autograder.isolation.zygote import Zygote, ZygoteFailed, worker_env
+from autograder.isolation.zygote import Zygote, ZygoteFailed, start
 
 _local = threading.local()
 _CACHES: list = []  # nbgrader's caches, entered once by a local grading process (`warm`)
@@ -91,22 +91,30 @@ def sanitized_cells(text: str, course: CourseNotebook) -> list[tuple[str, str]]:
     return notebook_cells(notebook, "your notebook")
 
 
-def warm(assignments=()) -> None:
-    """A local pool's initializer, in a grading process of its own: start its zygote now rather
-    than on its first job, warm for `assignments` (those of the class), and keep nbgrader's two
-    caches (`faster_nbgrader`) for the process's life, for the sanitizing of every job (about 20 ms
-    less a notebook: nbgrader's cell-metadata schema checked once, one database engine per snapshot)."""
+def warm(assignments=(), door=None) -> None:
+    """A local pool's initializer, in a grading process of its own: become a grader of the pool's
+    zygote (through `door`, `Zygote.door`), else start one now rather than on its first job, warm
+    for `assignments` (those of the class); and keep nbgrader's two caches (`faster_nbgrader`) for
+    the process's life, for the sanitizing of every job (about 20 ms less a notebook: nbgrader's
+    cell-metadata schema checked once, one database engine per snapshot)."""
     if not _CACHES:  # kept referenced: a collected block would restore nbgrader as it left it
         _CACHES.append(faster_nbgrader())
         _CACHES[0].__enter__()  # left when the process ends: it grades and does nothing else
+    if door is not None and getattr(_local, "zygote", None) is None:
+        try:
+            _local.zygote = Zygote.through(door)
+            atexit.register(_local.zygote.close)
+        except ZygoteFailed:  # the pool's has ended: one of this process's own
+            pass
     _zygote(assignments)
 
 
 def _zygote(assignments=()) -> Zygote:
-    """This thread's zygote. It warms up for `assignments` at once, and for any other assignment at
-    its first job (fastai, for 07 only, is most of a warm-up: 3.7 of 7.3 s)."""
+    """This thread's zygote: the one the process was given, else one of its own, which warms up for
+    `assignments` at once and for any other assignment at its first job (fastai, for 07 only, is
+    most of a warm-up: 3.7 of 7.3 s)."""
     if getattr(_local, "zygote", None) is None:
-        _local.zygote = Zygote(worker_env(), assignments=list(assignments))
+        _local.zygote = start(list(assignments))
         atexit.register(_local.zygote.close)
     return _local.zygote
 

@@ -89,12 +89,12 @@ class SandboxedExecute(NbGraderPreprocessor):
     @classmethod
     def zygote(cls):
         """This process's warm fork server of workers (started with the first notebook)."""
-        from autograder.isolation.zygote import Zygote, ZygoteFailed
+        from autograder.isolation.zygote import ZygoteFailed, start
 
-        if cls._zygote is not None and cls._zygote.process.poll() is not None:
+        if cls._zygote is not None and not cls._zygote.running():
             cls._zygote = None  # it died: a new one
         if cls._zygote is None:
-            cls._zygote = Zygote(assignments=[])
+            cls._zygote = start(assignments=[])  # or a grader of the one this process was given
             atexit.register(cls._zygote.close)
         try:
             cls._zygote.confinement  # noqa: B018  (it started)

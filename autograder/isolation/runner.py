@@ -152,14 +152,14 @@ def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits
     """Every check of `assignment` on the student's code `cells` ((name, source) pairs), the
     code running in a confined worker, each check within limits.check_seconds and all of
     them within limits.submission_seconds. zygote: the warm autograder.isolation.zygote.Zygote to fork
-    workers from (else one is started for this submission). timing: receives
+    workers from (else the one this process was given, or one started for this submission). timing: receives
     "work_seconds", the time the worker spent running the student's code for the checks,
     and "confinement", what held for the worker (`confine.Plan.report`)."""
-    from autograder.isolation.zygote import Zygote
+    from autograder.isolation.zygote import start
 
     own = zygote is None
     if own:
-        zygote = Zygote(assignments=[assignment])
+        zygote = start([assignment])
     try:
         return _grade(assignment, cells, limits, hidden, zygote, timing if timing is not None else {})
     finally:

@@ -8,20 +8,34 @@ namespaces (it is PID 1 of its own PID namespace, so all it starts dies with it)
 limits, no privilege (`autograder.isolation.confine`). The zygote holds nothing secret: no solution,
 no reference; the earlier steps' functions reach a worker as public source code.
 
-Protocol (a SOCK_SEQPACKET socket pair, one message per request):
+Protocol (SOCK_SEQPACKET socket pairs, one message per request, a reply on the channel asked):
   started                          -> b"S" + JSON: what confinement holds (`confine.Plan.report`)
   b"F" + memory bytes + assignment, with two fds
                                    -> the pid of a worker reading and writing them (the zygote
                                       warms up for an assignment it had not, first: once)
   b"W" + pid                       -> its exit code (as subprocess gives it), and 1 if it was
                                       killed for using more memory than allowed, else 0
+  b"C", with one fd                -> on that fd, a channel of its own from now on: b"S" + JSON
+The zygote ends when the channel it was started with closes; another channel's end is that
+client's only.
+
+One fork server, many graders (`Zygote.door`, `Zygote.through`): the grading processes of one
+`grade` command, or every command a test suite runs, share a single warm-up. A door is a channel
+handed to another process, which buds a channel of its own off it (b"C"), so no two processes
+or threads ever read replies off one socket. It is passed as an open descriptor (to a spawned
+pool process, or inherited with its number in AUTOGRADER_ZYGOTE_DOOR), never as a path: a
+worker closes every descriptor but its own two pipes before it runs a student's line, so no
+worker can reach a door. A door is used only where the zygote's workers would get the very
+environment the process would give its own (`worker_env`): the variable names it.
 """
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import json
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -34,12 +48,15 @@ from autograder.core.assignments import ASSIGNMENTS
 _INT = struct.Struct(">q")
 START_SECONDS = 300.0  # warming up imports torch and fastai and loads the data: seconds, not minutes
 SETUP_FAILED = 111  # a worker's exit code when its confinement could not be set up
+DOOR_VARIABLE = "AUTOGRADER_ZYGOTE_DOOR"  # "<fd>:<digest of worker_env()>": a zygote this process may share
 
 
-def worker_env() -> dict:
-    """The environment of a zygote and its workers: nothing of the grader's but paths and locale."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "FASTAI_HOME",
-                                                          "MNIST_PNG_TGZ", "HOME")}
+def worker_env(environ=None) -> dict:
+    """The environment of a zygote and its workers, started by a grader whose environment is
+    `environ` (this process's by default): nothing of the grader's but paths and locale."""
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if k in ("PATH", "LANG", "LC_ALL", "FASTAI_HOME", "MNIST_PNG_TGZ",
+                                                      "HOME")}
     env["PYTHONPATH"] = str(confine.PACKAGE.parent)  # the very autograder the grader runs, wherever it is
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["MPLBACKEND"] = "Agg"
@@ -66,7 +83,8 @@ class Forked:
 class Zygote:
     """The grader's end: start the fork server, ask it for workers, collect their exit codes.
 
-    confinement: what holds for every worker it forks (`confine.Plan.report`)."""
+    confinement: what holds for every worker it forks (`confine.Plan.report`). One object is one
+    channel: a thread or process of its own gets its own (`door`, `through`)."""
 
     def __init__(self, env: dict | None = None, assignments=ASSIGNMENTS):
         """Start the fork server; it warms up while the caller goes on (the first `spawn` or
@@ -81,6 +99,35 @@ class Zygote:
         theirs.close()
         self.socket = ours
         self._confinement: dict | None = None
+
+    @classmethod
+    def through(cls, door: socket.socket) -> "Zygote":
+        """A grader's end of the fork server behind `door` (another `Zygote`'s `door()`, perhaps
+        of another process), on a channel of its own. It does not own the server: closing it
+        closes only its channel."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            socket.send_fds(door, [b"C"], [theirs.fileno()])
+        except OSError as error:
+            ours.close()
+            raise ZygoteFailed(f"the worker fork server did not take another grader: {error}") from None
+        finally:
+            theirs.close()
+        client = cls.__new__(cls)
+        client.process, client.errors, client.socket, client._confinement = None, None, ours, None
+        return client
+
+    def door(self) -> socket.socket:
+        """A channel for another process (a pool's, or a command's it runs), which makes graders
+        of its own off it with `Zygote.through`: pass it to a spawned process, or let a child
+        inherit it with `door_variable`. Closing it never ends the server. It does not wait for the
+        server to have started: a server that fails fails its graders' first requests."""
+        return Zygote.through(self.socket).socket
+
+    def running(self) -> bool:
+        """False once the fork server this grader started has exited; True for a shared one (its
+        owner's to watch: a dead one fails the next request with ZygoteFailed)."""
+        return self.process is None or self.process.poll() is None
 
     @property
     def confinement(self) -> dict:
@@ -110,7 +157,9 @@ class Zygote:
         return code, bool(oom)
 
     def close(self) -> None:
-        self.socket.close()  # the zygote reads the end of the socket and exits
+        self.socket.close()  # the zygote reads the end of the channel (and, the owner's, exits)
+        if self.process is None:
+            return
         self.errors.close()
         try:
             self.process.wait(timeout=10)
@@ -132,6 +181,8 @@ class Zygote:
             data = self.socket.recv(size)
         except OSError as error:
             raise ZygoteFailed(f"the worker fork server did not {what}: {error}") from None
+        if not data and self.process is None:
+            raise ZygoteFailed(f"the worker fork server did not {what}: it has ended")
         if not data:
             self.errors.seek(0)
             said = self.errors.read().decode(errors="replace").strip().splitlines()[-1:]
@@ -140,33 +191,109 @@ class Zygote:
         return data
 
 
-def serve(channel: socket.socket, assignments: list[str]) -> None:
-    """The zygote's end: warm up, find out how to confine, then fork workers and reap them until
-    the grader hangs up."""
+def start(assignments=ASSIGNMENTS) -> Zygote:
+    """A zygote for this process: a grader of the one it was given (`inherited_door`), else a new
+    one, warming up for `assignments`."""
+    door = inherited_door()
+    if door is not None:
+        try:
+            client = Zygote.through(door)
+            client.confinement  # noqa: B018  (the server is there and answers)
+            return client
+        except ZygoteFailed:
+            pass  # it has ended: one of this process's own
+    return Zygote(assignments=assignments)
+
+
+def door_variable(door: socket.socket) -> dict:
+    """The environment that lets a child process share `door` (which it must inherit: pass_fds)."""
+    return {DOOR_VARIABLE: f"{door.fileno()}:{_digest(worker_env())}"}
+
+
+_DOORS: dict[str, socket.socket | None] = {}  # DOOR_VARIABLE's value -> the door it names, read once
+
+
+def inherited_door() -> socket.socket | None:
+    """The door this process was given (DOOR_VARIABLE), if it is one and the workers behind it get
+    the very environment this process would give its own (`worker_env`); else None."""
+    value = os.environ.get(DOOR_VARIABLE, "")
+    if value not in _DOORS:
+        _DOORS[value] = _read_door(value)
+    return _DOORS[value]
+
+
+def _read_door(value: str) -> socket.socket | None:
+    fd, _, digest = value.partition(":")
+    if not fd.isdigit() or int(fd) < 3 or digest != _digest(worker_env()):
+        return None
+    try:
+        door = socket.socket(fileno=os.dup(int(fd)))  # a copy: the descriptor stays its owner's
+    except OSError:  # closed, or not a socket
+        return None
+    if door.family != socket.AF_UNIX or door.type != socket.SOCK_SEQPACKET:
+        door.close()
+        return None
+    return door
+
+
+def _digest(env: dict) -> str:
+    return hashlib.sha256(json.dumps(sorted(env.items())).encode()).hexdigest()[:16]
+
+
+def serve(owner: socket.socket, assignments: list[str]) -> None:
+    """The zygote's end: warm up, find out how to confine, then fork workers and reap them for
+    every grader's channel until the one it was started with hangs up."""
     warm(assignments)
     plan = confine.probe()
     confine.become_subreaper()  # a worker whose first parent exits is ours to reap
-    channel.sendall(b"S" + json.dumps(plan.report()).encode())
+    started = b"S" + json.dumps(plan.report()).encode()
+    owner.sendall(started)
     names: dict[int, str] = {}  # worker pid -> its cgroup name
     counter = itertools.count()
+    channels = {owner.fileno(): owner}
+    poller = select.poll()
+    poller.register(owner, select.POLLIN)
     while True:
-        message, fds, _, _ = socket.recv_fds(channel, 1024, 2)
-        if not message:
-            return
-        if message[:1] == b"F":
-            warm([message[1 + _INT.size:].decode()])
-            name = f"autograder-{os.getpid()}-{next(counter)}"
-            pid = _fork(plan, channel, *fds, _INT.unpack(message[1:1 + _INT.size])[0], name)
-            names[pid] = name
-            channel.sendall(_INT.pack(pid))
-        elif message[:1] == b"W":
-            pid = _INT.unpack(message[1:])[0]
+        for fd, _ in poller.poll():
+            channel = channels[fd]
             try:
-                code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid > 0 else SETUP_FAILED
-            except ChildProcessError:  # reaped already, or never ours
-                code = SETUP_FAILED
-            oom = confine.remove_cgroups(plan, names.pop(pid, ""))
-            channel.sendall(struct.pack(">qq", code, oom))
+                message, fds, _, _ = socket.recv_fds(channel, 1024, 2)
+            except OSError:
+                message, fds = b"", []
+            kind = message[:1]
+            try:
+                if kind == b"F" and len(fds) == 2:
+                    (read_fd, write_fd), fds = fds, []  # the fork's to close
+                    warm([message[1 + _INT.size:].decode()])
+                    name = f"autograder-{os.getpid()}-{next(counter)}"
+                    pid = _fork(plan, read_fd, write_fd, _INT.unpack(message[1:1 + _INT.size])[0], name)
+                    names[pid] = name
+                    channel.sendall(_INT.pack(pid))
+                elif kind == b"W":
+                    pid = _INT.unpack(message[1:])[0]
+                    try:
+                        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid > 0 else SETUP_FAILED
+                    except ChildProcessError:  # reaped already, or never ours
+                        code = SETUP_FAILED
+                    oom = confine.remove_cgroups(plan, names.pop(pid, ""))
+                    channel.sendall(struct.pack(">qq", code, oom))
+                elif kind == b"C" and len(fds) == 1:
+                    client = socket.socket(fileno=fds.pop())
+                    channels[client.fileno()] = client
+                    poller.register(client, select.POLLIN)
+                    client.sendall(started)
+                elif message:
+                    channel.sendall(_INT.pack(0))  # not a request: no worker
+                else:  # the grader hung up
+                    if channel is owner:
+                        return
+                    poller.unregister(fd)
+                    channels.pop(fd).close()
+            except OSError:  # a grader gone mid-reply: its channel ends at its next poll
+                pass
+            finally:
+                for stray in fds:  # sent along with what was not a request for them
+                    os.close(stray)  # received here, so open: closing cannot fail
 
 
 def warm(assignments) -> None:
@@ -193,8 +320,7 @@ def warm(assignments) -> None:
     gc.freeze()
 
 
-def _fork(plan: confine.Plan, channel: socket.socket, read_fd: int, write_fd: int, memory_bytes: int,
-          name: str) -> int:
+def _fork(plan: confine.Plan, read_fd: int, write_fd: int, memory_bytes: int, name: str) -> int:
     """Fork a confined worker; return its pid once it exists. With namespaces, the first child
     enters them and forks the worker, PID 1 of its new PID namespace, then exits."""
     ready_r, ready_w = os.pipe()
@@ -202,7 +328,6 @@ def _fork(plan: confine.Plan, channel: socket.socket, read_fd: int, write_fd: in
     if first == 0:
         code = SETUP_FAILED
         try:
-            channel.close()
             os.close(ready_r)
             os.setsid()
             _close_all_but(read_fd, write_fd, ready_w)

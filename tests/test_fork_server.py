@@ -1,0 +1,77 @@
+"""One warm fork server, many graders (autograder/isolation/zygote.py): a command handed a door
+forks its workers from the zygote behind it, and takes one only where its workers would get the
+very environment it would give them. (The attack that looks for a door from inside a worker is in
+attacks.py: "asks the grader's fork server for a worker of its own".)"""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.isolation import zygote as fork_server
+from autograder.isolation.zygote import DOOR_VARIABLE, Zygote, door_variable
+
+SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "init.py"
+
+
+def _reaped_seconds(pid: int) -> float:
+    """CPU seconds of the children process `pid` has reaped: a zygote reaps every worker it forked."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _check(env: dict, pass_fds=()) -> int:
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "01_init", str(SOLUTION), "--json"],
+                          capture_output=True, text=True, env=env, pass_fds=pass_fds, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return sum(c["points"] for c in json.loads(done.stdout)["checks"])
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    started = Zygote(assignments=["01_init"])
+    started.confinement  # noqa: B018  (warm)
+    yield started
+    started.close()
+
+
+def test_a_command_given_a_door_forks_its_workers_from_the_zygote_behind_it(zygote):
+    door = zygote.door()
+    try:
+        before = _reaped_seconds(zygote.process.pid)
+        env = {k: v for k, v in os.environ.items() if k != DOOR_VARIABLE}
+        assert _check({**env, **door_variable(door)}, [door.fileno()]) == 10
+        assert _reaped_seconds(zygote.process.pid) > before  # its workers ran there
+    finally:
+        door.close()
+
+
+@pytest.mark.parametrize("case", ["another environment", "a door not handed over", "no door at all"])
+def test_a_command_takes_no_door_it_cannot_use_and_still_grades(zygote, case):
+    door = zygote.door()
+    env = {k: v for k, v in os.environ.items() if k != DOOR_VARIABLE}
+    try:
+        before = _reaped_seconds(zygote.process.pid)
+        if case == "another environment":  # its workers would read another FASTAI_HOME: refused
+            env.update(door_variable(door))
+            env["FASTAI_HOME"] = env.get("FASTAI_HOME", "") + "/."
+            assert _check(env, [door.fileno()]) == 10
+        elif case == "a door not handed over":  # the variable names a descriptor the command does not hold
+            assert _check({**env, **door_variable(door)}) == 10
+        else:
+            assert _check(env) == 10
+        assert _reaped_seconds(zygote.process.pid) == before  # it forked from a zygote of its own
+    finally:
+        door.close()
+
+
+def test_only_a_door_is_taken_for_one(monkeypatch, tmp_path):
+    """What the variable may name that is not a door: nothing, a file, a socket of another kind."""
+    digest = door_variable(socket.socket())[DOOR_VARIABLE].split(":")[1]
+    with open(tmp_path / "file", "w") as file, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stream:
+        for value in ["", "x", "1:" + digest, f"{file.fileno()}:{digest}", f"{stream.fileno()}:{digest}", "999:" + digest]:
+            monkeypatch.setenv(DOOR_VARIABLE, value)
+            assert fork_server.inherited_door() is None, value
