@@ -40,7 +40,8 @@ def nbgrader(course: Path, *args: str, timeout: float = 1800, must_succeed: bool
     """Run `nbgrader ARGS` in `course`; return its log. With must_succeed, raise NbgraderFailed when
     it fails (nbgrader fails when any one notebook could not be processed)."""
     bin_dir = str(Path(sys.executable).parent)  # a new gradebook runs `alembic` from here
-    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    path = os.environ.get("PATH", "")
+    env = dict(os.environ, PATH=path if path.split(os.pathsep)[0] == bin_dir else bin_dir + os.pathsep + path)
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode and must_succeed:

@@ -407,6 +407,7 @@ def attacks(course_folder: str = "/nonexistent", port: int = 9) -> list[Attack]:
                     door = socket.socket(fileno=os.dup(fd))
                 except OSError:  # closed, or not a socket
                     continue
+                REACHED = True  # a worker talks to its grader over two pipes: any socket is one too many
                 try:
                     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
                     socket.send_fds(door, [b"C"], [theirs.fileno()])

@@ -19,11 +19,12 @@ from catalog import shared_zygote
 @pytest.fixture(scope="session", autouse=True)
 def one_zygote_for_every_command():
     """The commands this test process runs (nbgrader, check, grade, pytest) fork their workers from
-    its zygote too (`catalog.shared_zygote`, started when first needed): a command of this Python,
-    run as this user with this process's environment (all of its variables, and the same for its
-    workers, `worker_env`: FASTAI_HOME, HOME, ...), is handed its door (autograder.isolation.zygote.door_variable), and so
-    is this process's own grading once the door exists. Another command (`setpriv`: the attacks'
-    run as nobody; a PATH without chromium) is given none; the command checks what it is given."""
+    its zygote too (`catalog.shared_zygote`, started when first needed): a command of this very
+    Python (no shell), run as this user with this process's environment (all of its variables, and
+    the same for its workers, `worker_env`: FASTAI_HOME, HOME, ...), is handed its door
+    (autograder.isolation.zygote.door_variable), and so is this process's own grading once the door
+    exists. Another command (`setpriv`: the attacks' run as nobody; a PATH without chromium; one
+    given a door of its own, or "" for none) is given none; the command checks what it is given."""
     from autograder.isolation.zygote import DOOR_VARIABLE, door_variable, worker_env
 
     popen = subprocess.Popen.__init__
@@ -37,13 +38,15 @@ def one_zygote_for_every_command():
             return doors[0]
 
         def handing_the_door(self, args, *more, **options):
-            env = options.get("env")
-            command = args if isinstance(args, str) else str(args[0]) if isinstance(args, (list, tuple)) else ""
-            ours = env is None or (set(os.environ) - {DOOR_VARIABLE} <= set(env) and worker_env(env) == worker_env())
-            given = (os.environ if env is None else env).get(DOOR_VARIABLE)  # a test's own door stays
-            if command.startswith(sys.executable) and ours and given in (None, os.environ.get(DOOR_VARIABLE)):
-                shared = door_variable(door())  # (a zygote's own start is not ours: its env is its own)
-                options["env"] = {**(os.environ if env is None else env), **shared}
+            env = os.environ if options.get("env") is None else options["env"]
+            this_python = (isinstance(args, (list, tuple)) and str(args[0]) == sys.executable and not more
+                           and "autograder.isolation.zygote" not in args  # a zygote's own start
+                           and not any(options.get(k) for k in ("shell", "executable", "user", "group",
+                                                                "extra_groups", "preexec_fn")))
+            same_env = set(os.environ) - {DOOR_VARIABLE} <= set(env) and worker_env(env) == worker_env()
+            if this_python and same_env and env.get(DOOR_VARIABLE) == os.environ.get(DOOR_VARIABLE):
+                shared = door_variable(door())  # (a test's own door, or its "" for none, stays)
+                options["env"] = {**env, **shared}
                 options["pass_fds"] = (*options.get("pass_fds", ()), doors[0].fileno())
             popen(self, args, *more, **options)
 

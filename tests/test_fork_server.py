@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_a_command_takes_no_door_it_cannot_use_and_still_grades(zygote, case):
         elif case == "a door not handed over":  # the variable names a descriptor the command does not hold
             assert _check({**env, **door_variable(door)}) == 10
         else:
-            assert _check(env) == 10
+            assert _check({**env, DOOR_VARIABLE: ""}) == 10  # not even the suite's (tests/conftest.py)
         assert _reaped_seconds(zygote.process.pid) == before  # it forked from a zygote of its own
     finally:
         door.close()
@@ -75,3 +76,52 @@ def test_only_a_door_is_taken_for_one(monkeypatch, tmp_path):
         for value in ["", "x", "1:" + digest, f"{file.fileno()}:{digest}", f"{stream.fileno()}:{digest}", "999:" + digest]:
             monkeypatch.setenv(DOOR_VARIABLE, value)
             assert fork_server.inherited_door() is None, value
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_a_request_it_cannot_serve_ends_neither_the_zygote_nor_another_grader(zygote):
+    """A grader's malformed request gets "no worker"; the zygote goes on serving everyone."""
+    from autograder.isolation.runner import grade_isolated
+
+    door = zygote.door()
+    clumsy, other = Zygote.through(door), Zygote.through(door)
+    assert "files" in clumsy.confinement["held"]  # its greeting read: what follows are answers
+    try:
+        pipes = [os.pipe(), os.pipe()]
+        for message, fds in [(b"W", []), (b"F", []), (b"F" + b"\0" * 8 + b"\xff\xfe", [pipes[0][0], pipes[1][1]]),
+                             (b"C", []), (b"?", [])]:
+            clumsy._send(message, "ask", fds)
+            assert clumsy._receive("answer", 64) == b"\0" * 8, message  # no worker
+        results = grade_isolated("01_init", [("answer.py", SOLUTION.read_text())], zygote=other)
+        assert zygote.running() and results and all(r.passed for r in results)
+    finally:
+        for fd in (*pipes[0], *pipes[1]):
+            os.close(fd)
+        clumsy.close()
+        other.close()
+        door.close()
+
+
+def test_a_worker_ends_when_the_grader_that_asked_for_it_hangs_up(zygote):
+    door = zygote.door()
+    grader = Zygote.through(door)
+    requests, replies = os.pipe(), os.pipe()
+    try:
+        pid = grader.spawn(requests[0], replies[1], 2**30, "01_init").pid
+        assert _state(pid) not in ("Z", "gone")  # waiting for a request that never comes
+        grader.close()  # a grader killed mid-grading: no b"W", no kill of its own
+        for _ in range(100):
+            if _state(pid) == "gone":
+                break
+            time.sleep(0.1)
+        assert _state(pid) == "gone"  # killed, and reaped
+    finally:
+        for fd in (*requests, *replies):
+            os.close(fd)
+        door.close()

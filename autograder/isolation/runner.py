@@ -155,13 +155,21 @@ def grade_isolated(assignment: str, cells: list[tuple[str, str]], limits: Limits
     workers from (else the one this process was given, or one started for this submission). timing: receives
     "work_seconds", the time the worker spent running the student's code for the checks,
     and "confinement", what held for the worker (`confine.Plan.report`)."""
-    from autograder.isolation.zygote import start
+    from autograder.isolation.zygote import Zygote, ZygoteFailed, start
 
     own = zygote is None
     if own:
         zygote = start([assignment])
+    timing = timing if timing is not None else {}
     try:
-        return _grade(assignment, cells, limits, hidden, zygote, timing if timing is not None else {})
+        try:
+            return _grade(assignment, cells, limits, hidden, zygote, timing)
+        except ZygoteFailed:
+            if not own or zygote.process is not None:
+                raise
+            zygote.close()  # the zygote this process was given ended under it: once more, on one of its own
+            zygote = Zygote(assignments=[assignment])
+            return _grade(assignment, cells, limits, hidden, zygote, timing)
     finally:
         if own:
             zygote.close()

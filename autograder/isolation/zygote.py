@@ -36,6 +36,7 @@ import itertools
 import json
 import os
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -242,58 +243,119 @@ def _digest(env: dict) -> str:
 
 def serve(owner: socket.socket, assignments: list[str]) -> None:
     """The zygote's end: warm up, find out how to confine, then fork workers and reap them for
-    every grader's channel until the one it was started with hangs up."""
+    every grader's channel until the one it was started with hangs up. No grader's request can end
+    it or hold the others' up for long: a request it cannot serve gets "no worker", a worker ends
+    when the grader that asked for it hangs up, and ended workers are reaped as they end."""
     warm(assignments)
     plan = confine.probe()
     confine.become_subreaper()  # a worker whose first parent exits is ours to reap
     started = b"S" + json.dumps(plan.report()).encode()
     owner.sendall(started)
-    names: dict[int, str] = {}  # worker pid -> its cgroup name
-    counter = itertools.count()
-    channels = {owner.fileno(): owner}
-    poller = select.poll()
-    poller.register(owner, select.POLLIN)
+    state = _Served(plan, started)
+    state.add(owner)
     while True:
-        for fd, _ in poller.poll():
-            channel = channels[fd]
+        for fd, _ in state.poller.poll(1000):  # at least once a second: ended workers are reaped
+            channel = state.channels[fd]
             try:
                 message, fds, _, _ = socket.recv_fds(channel, 1024, 2)
             except OSError:
                 message, fds = b"", []
-            kind = message[:1]
-            try:
-                if kind == b"F" and len(fds) == 2:
-                    (read_fd, write_fd), fds = fds, []  # the fork's to close
-                    warm([message[1 + _INT.size:].decode()])
-                    name = f"autograder-{os.getpid()}-{next(counter)}"
-                    pid = _fork(plan, read_fd, write_fd, _INT.unpack(message[1:1 + _INT.size])[0], name)
-                    names[pid] = name
-                    channel.sendall(_INT.pack(pid))
-                elif kind == b"W":
-                    pid = _INT.unpack(message[1:])[0]
+            if not message:  # the grader hung up
+                if channel is owner:
+                    return
+                state.drop(channel)
+            else:
+                try:
+                    reply = state.answer(channel, message, fds)
+                except Exception:  # not a request it can serve: no worker, and the others go on
+                    reply = struct.pack(">qq", SETUP_FAILED, 0) if message[:1] == b"W" else _INT.pack(0)
+                try:
+                    if reply:
+                        channel.sendall(reply)
+                except OSError:  # a grader gone mid-reply: its channel ends at its next poll
+                    pass
+            for stray in fds:  # sent along with what was not a request for them
+                os.close(stray)  # received here, so open: closing cannot fail
+        state.reap()
+
+
+class _Served:
+    """What the zygote's loop keeps: its graders' channels, and the workers each asked for."""
+
+    def __init__(self, plan: confine.Plan, started: bytes):
+        self.plan, self.started = plan, started
+        self.poller = select.poll()
+        self.channels: dict[int, socket.socket] = {}  # fd -> a grader's channel
+        self.workers: dict[int, tuple[str, socket.socket]] = {}  # pid -> (its cgroup name, who asked)
+        self.ended: dict[int, tuple[int, bool]] = {}  # pid -> (exit code, killed for memory), not yet asked
+        self.counter = itertools.count()
+
+    def add(self, channel: socket.socket) -> None:
+        self.channels[channel.fileno()] = channel
+        self.poller.register(channel, select.POLLIN)
+
+    def drop(self, channel: socket.socket) -> None:
+        """A grader hung up: its channel goes, and so do the workers it left running."""
+        self.poller.unregister(channel)
+        del self.channels[channel.fileno()]
+        channel.close()
+        for pid, (_, asked) in list(self.workers.items()):
+            if asked is channel:
+                for kill in (os.kill, os.killpg):  # PID 1 of its namespace: all of it goes
                     try:
-                        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid > 0 else SETUP_FAILED
-                    except ChildProcessError:  # reaped already, or never ours
-                        code = SETUP_FAILED
-                    oom = confine.remove_cgroups(plan, names.pop(pid, ""))
-                    channel.sendall(struct.pack(">qq", code, oom))
-                elif kind == b"C" and len(fds) == 1:
-                    client = socket.socket(fileno=fds.pop())
-                    channels[client.fileno()] = client
-                    poller.register(client, select.POLLIN)
-                    client.sendall(started)
-                elif message:
-                    channel.sendall(_INT.pack(0))  # not a request: no worker
-                else:  # the grader hung up
-                    if channel is owner:
-                        return
-                    poller.unregister(fd)
-                    channels.pop(fd).close()
-            except OSError:  # a grader gone mid-reply: its channel ends at its next poll
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+
+    def answer(self, channel: socket.socket, message: bytes, fds: list[int]) -> bytes:
+        """The reply to one request (fds: those it came with; what it takes, it removes)."""
+        kind = message[:1]
+        if kind == b"F" and len(fds) == 2 and len(message) > 1 + _INT.size:
+            memory_bytes, assignment = _INT.unpack(message[1:1 + _INT.size])[0], message[1 + _INT.size:].decode()
+            warm([assignment])
+            name = f"autograder-{os.getpid()}-{next(self.counter)}"
+            read_fd, write_fd = fds.pop(0), fds.pop(0)  # the fork's now: it closes them
+            pid = _fork(self.plan, read_fd, write_fd, memory_bytes, name)
+            if pid > 0:
+                self.workers[pid] = (name, channel)
+            return _INT.pack(pid)
+        if kind == b"W" and len(message) == 1 + _INT.size:
+            pid = _INT.unpack(message[1:])[0]
+            if pid in self.workers:
+                try:  # killed already by the grader (Sandbox.stop): it ends at once
+                    self._ended(pid, os.waitpid(pid, 0)[1])
+                except ChildProcessError:
+                    self._ended(pid, None)
+            code, oom = self.ended.pop(pid, (SETUP_FAILED, False))  # never ours: as a failed setup
+            return struct.pack(">qq", code, oom)
+        if kind == b"C" and len(fds) == 1:
+            client = socket.socket(fileno=fds.pop())
+            self.add(client)
+            try:
+                client.sendall(self.started)
+            except OSError:  # gone already: its channel ends at its next poll
                 pass
-            finally:
-                for stray in fds:  # sent along with what was not a request for them
-                    os.close(stray)  # received here, so open: closing cannot fail
+            return b""  # nothing on the channel that asked
+        return _INT.pack(0)  # not a request: no worker
+
+    def reap(self) -> None:
+        """Reap every worker that has ended (its status kept for its grader's b"W")."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.workers:
+                self._ended(pid, status)
+
+    def _ended(self, pid: int, status: int | None) -> None:
+        name, asked = self.workers.pop(pid)
+        code = SETUP_FAILED if status is None else os.waitstatus_to_exitcode(status)
+        oom = confine.remove_cgroups(self.plan, name)
+        if asked.fileno() != -1:  # its grader is still there to ask
+            self.ended[pid] = (code, oom)
 
 
 def warm(assignments) -> None:
@@ -322,9 +384,17 @@ def warm(assignments) -> None:
 
 def _fork(plan: confine.Plan, read_fd: int, write_fd: int, memory_bytes: int, name: str) -> int:
     """Fork a confined worker; return its pid once it exists. With namespaces, the first child
-    enters them and forks the worker, PID 1 of its new PID namespace, then exits."""
-    ready_r, ready_w = os.pipe()
-    first = os.fork()
+    enters them and forks the worker, PID 1 of its new PID namespace, then exits. read_fd and
+    write_fd are closed here, whatever happens."""
+    ready = []
+    try:
+        ready = os.pipe()
+        first = os.fork()
+    except OSError:
+        for fd in (read_fd, write_fd, *ready):
+            os.close(fd)
+        raise
+    ready_r, ready_w = ready
     if first == 0:
         code = SETUP_FAILED
         try:
