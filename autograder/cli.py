@@ -203,7 +203,7 @@ def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: b
     assignment (or of the assignment an edition translates: 01_init_zh) on one file, printed (or as
     JSON) in `language` (default: the edition's); the exit status is 1 when any check failed.
     zygote: a warm fork server to grade from (the test suite's); by default, one of its own."""
-    from autograder.isolation.zygote import Zygote, ZygoteFailed, start as start_zygote
+    from autograder.isolation.zygote import ZygoteFailed, start as start_zygote
 
     assignment, edition_language = edition(nbgrader_id)
     with speaking(language or edition_language):
@@ -215,12 +215,10 @@ def report_submission(nbgrader_id: str, path: str, limits: Limits, *, as_json: b
             about: dict = {}
             try:
                 results = grade_file(assignment, path, limits, about, zygote)
-            except ZygoteFailed:
+            except ZygoteFailed:  # the zygote this process was given ended under it: grade_isolated starts one
                 if not own or zygote.process is not None:
                     raise
-                zygote.close()  # the zygote this process was given ended under it: once more, on its own
-                zygote = Zygote(assignments=[assignment])
-                results = grade_file(assignment, path, limits, about, zygote)
+                results = grade_file(assignment, path, limits, about)
         finally:
             if own:
                 zygote.close()

@@ -125,3 +125,35 @@ def test_a_worker_ends_when_the_grader_that_asked_for_it_hangs_up(zygote):
         for fd in (*requests, *replies):
             os.close(fd)
         door.close()
+
+
+@pytest.mark.parametrize("way", ["grade_isolated", "the check command"])
+def test_a_grading_whose_shared_zygote_ends_under_it_goes_on_with_one_of_its_own(monkeypatch, capsys, way):
+    """The zygote a process was given answers when the grading starts, then ends (its owner
+    was killed) before the first worker: the grade is still given, by a zygote of the process's own."""
+    from autograder import cli
+    from autograder.core.limits import Limits
+    from autograder.isolation.runner import grade_isolated
+
+    doomed = Zygote(assignments=["01_init"])
+    door = doomed.door()
+    monkeypatch.setenv(DOOR_VARIABLE, door_variable(door)[DOOR_VARIABLE])
+    real_start = fork_server.start
+
+    def start_then_lose_it(*args, **kwargs):
+        zygote = real_start(*args, **kwargs)
+        doomed.process.kill()
+        doomed.process.wait()
+        return zygote
+
+    monkeypatch.setattr(fork_server, "start", start_then_lose_it)
+    try:
+        if way == "grade_isolated":
+            results = grade_isolated("01_init", [("answer.py", SOLUTION.read_text())])
+            assert results and all(r.passed for r in results)
+        else:
+            assert cli.report_submission("01_init", str(SOLUTION), Limits(), as_json=True) == 0
+            assert json.loads(capsys.readouterr().out)["score"] == 10
+    finally:
+        door.close()
+        doomed.close()

@@ -197,12 +197,16 @@ def start(assignments=ASSIGNMENTS) -> Zygote:
     one, warming up for `assignments`."""
     door = inherited_door()
     if door is not None:
+        client = None
         try:
             client = Zygote.through(door)
             client.confinement  # noqa: B018  (the server is there and answers)
             return client
-        except ZygoteFailed:
-            pass  # it has ended: one of this process's own
+        except ZygoteFailed:  # it has ended: one of this process's own
+            if client is not None:
+                client.close()
+        finally:
+            door.close()  # a copy: the given one stays open for the next grader
     return Zygote(assignments=assignments)
 
 
@@ -211,16 +215,11 @@ def door_variable(door: socket.socket) -> dict:
     return {DOOR_VARIABLE: f"{door.fileno()}:{_digest(worker_env())}"}
 
 
-_DOORS: dict[str, socket.socket | None] = {}  # DOOR_VARIABLE's value -> the door it names, read once
-
-
 def inherited_door() -> socket.socket | None:
-    """The door this process was given (DOOR_VARIABLE), if it is one and the workers behind it get
-    the very environment this process would give its own (`worker_env`); else None."""
-    value = os.environ.get(DOOR_VARIABLE, "")
-    if value not in _DOORS:
-        _DOORS[value] = _read_door(value)
-    return _DOORS[value]
+    """A copy of the door this process was given (DOOR_VARIABLE), the caller's to close, if it is
+    one and the workers behind it get the very environment this process would give its own
+    (`worker_env`); else None. Read at each call: a descriptor's number may name another file later."""
+    return _read_door(os.environ.get(DOOR_VARIABLE, ""))
 
 
 def _read_door(value: str) -> socket.socket | None:
