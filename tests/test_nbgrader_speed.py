@@ -1,8 +1,5 @@
 """autograder/integration/nbgrader_speed.py patches two names inside nbgrader. These tests fail when nbgrader
 moves either one (the patch would then silently do nothing) or when a patch changes a result."""
-import os
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
@@ -87,47 +84,3 @@ def test_a_local_grading_process_keeps_the_caches_for_its_sanitizing():
     finally:
         pool.close()
     assert _caches_in_this_process() == (False, False)  # and this process is as it was
-
-
-def _grades_with_a_zygote_it_did_not_start() -> bool:
-    from autograder.class_grading import jobs
-
-    zygote = jobs._zygote()
-    return zygote.process is None and "files" in zygote.confinement["held"]
-
-
-def _zygotes_under(ancestor: int) -> set[int]:
-    """The pids of the zygotes running below process `ancestor`."""
-    found = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            parent = pid
-            while parent not in ("0", "1", str(ancestor)):
-                parent = Path(f"/proc/{parent}/stat").read_text().rsplit(")", 1)[1].split()[1]
-        except OSError:  # ended meanwhile
-            continue
-        if parent == str(ancestor) and b"autograder.isolation.zygote" in command:
-            found.add(int(pid))
-    return found
-
-
-def test_a_local_pools_processes_share_one_zygote_warm_for_the_classes_assignments_only(monkeypatch):
-    """Two grading processes, one warm-up: the pool's zygote, started for the class's assignments
-    (a class of 03 alone does not wait for fastai, 07's; a job of another assignment still gets a
-    worker: the zygote warms up for it then)."""
-    from autograder.class_grading.executors import LocalPool
-    from autograder.isolation.zygote import DOOR_VARIABLE
-
-    monkeypatch.delenv(DOOR_VARIABLE, raising=False)  # a pool on its own, as `grade` has it (not the suite's zygote)
-    before = _zygotes_under(os.getpid())
-    pool = LocalPool(2, ["03_sigmoid_loss"])
-    try:
-        shared = [pool.pool.submit(_grades_with_a_zygote_it_did_not_start) for _ in range(4)]
-        assert all(future.result(timeout=300) for future in shared)
-        started = _zygotes_under(os.getpid()) - before
-        assert started == {pool.zygote.process.pid}, started
-        command = list(pool.zygote.process.args)
-    finally:
-        pool.close()
-    assert command[-2:] == [command[-2], "03_sigmoid_loss"] and command[-2].isdigit(), command

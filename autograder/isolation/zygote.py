@@ -219,11 +219,7 @@ def inherited_door() -> socket.socket | None:
     """A copy of the door this process was given (DOOR_VARIABLE), the caller's to close, if it is
     one and the workers behind it get the very environment this process would give its own
     (`worker_env`); else None. Read at each call: a descriptor's number may name another file later."""
-    return _read_door(os.environ.get(DOOR_VARIABLE, ""))
-
-
-def _read_door(value: str) -> socket.socket | None:
-    fd, _, digest = value.partition(":")
+    fd, _, digest = os.environ.get(DOOR_VARIABLE, "").partition(":")
     if not fd.isdigit() or int(fd) < 3 or digest != _digest(worker_env()):
         return None
     try:
@@ -242,9 +238,10 @@ def _digest(env: dict) -> str:
 
 def serve(owner: socket.socket, assignments: list[str]) -> None:
     """The zygote's end: warm up, find out how to confine, then fork workers and reap them for
-    every grader's channel until the one it was started with hangs up. No grader's request can end
-    it or hold the others' up for long: a request it cannot serve gets "no worker", a worker ends
-    when the grader that asked for it hangs up, and ended workers are reaped as they end."""
+    every grader's channel until the one it was started with hangs up. It serves one request at a
+    time (a warm-up for a new assignment holds the others up for its seconds), and no grader's
+    request can end it: one it cannot serve gets "no worker", a worker ends when the grader that
+    asked for it hangs up, and ended workers are reaped as they end."""
     warm(assignments)
     plan = confine.probe()
     confine.become_subreaper()  # a worker whose first parent exits is ours to reap
