@@ -103,15 +103,17 @@ def demo_class(tmp_path_factory):
 # that read the graded demo class share one process, and one grading of it. `group` decides that,
 # through xdist's scheduler hook: xdist's own `xdist_group` marks no longer reach its scheduler under
 # pytest 9 (it renames a node id pytest 9 no longer reads), so every test went its own way and both
-# processes built the demo class. The groups start longest first (tasks.py keeps this order with
-# --no-loadscope-reorder): xdist gives each process two groups to begin with, so the run of every
-# attack as nobody and the demo class go to one process, the root run of the attacks and the
-# catalogue to the other, and the rest to whichever is free.
+# processes built the demo class. The groups start in the order of IN_TURN (tasks.py keeps it with
+# --no-loadscope-reorder): xdist gives each process two groups to begin with (with three processes:
+# the first and the fourth, the second and the fifth, ...), then the next group to whichever
+# process finishes one. The two groups that mostly wait (the attacks as nobody, then as root: they
+# sit out wall-clock limits) so follow each other in one process, while the others compute (the
+# catalogue, then the browser; the demo class, then the hostile submissions) on the cores it leaves.
 SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class",
                    "test_report.py": "demo_class"}
-LONGEST_FIRST = ("test_attacks_as_nobody.py", "test_attacks.py", "test_class_grading.py", "test_nbgrader.py",
-                 "test_report.py", "test_catalog.py", "test_browser.py", "test_hostile.py", "test_notebooks.py",
-                 "test_empty_and_stubs.py", "test_pytest_face.py")
+IN_TURN = ("test_attacks_as_nobody.py", "test_catalog.py", "test_class_grading.py", "test_nbgrader.py",
+           "test_report.py", "test_attacks.py", "test_browser.py", "test_hostile.py", "test_notebooks.py",
+           "test_empty_and_stubs.py", "test_pytest_face.py")
 
 
 def group(nodeid: str) -> str:
@@ -139,5 +141,5 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    rank = {name: i for i, name in enumerate(IN_TURN)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
