@@ -55,8 +55,8 @@ TASKS = {
 # no notebook and no nbgrader file uses. Upstream: python-jsonschema/jsonschema issue #1392.
 WITHOUT = ["rfc3987-syntax"]
 
-# The suite runs a process per core and one more, and so do the commands and kernels it starts, one
-# after the other: torch's thread pool of one per core in each only spins against the others (the in-process
+# The suite runs more processes than cores, and each runs its commands and kernels one after the
+# other: torch's thread pool of one per core in each only spins against the others (the in-process
 # grading of the catalogue: 98 CPU-s with two threads, 70 with one, and no slower). The sandboxed
 # workers have one thread already (autograder/isolation/zygote.py). A value set by the caller stays.
 ONE_THREAD_EACH = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
