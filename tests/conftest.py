@@ -111,9 +111,11 @@ def demo_class(tmp_path_factory):
 # catalogue, then the browser; the demo class, then the hostile submissions) on the cores it leaves.
 SHARE_A_PROCESS = {"test_nbgrader.py": "demo_class", "test_class_grading.py": "demo_class",
                    "test_report.py": "demo_class"}
-IN_TURN = ("test_attacks_as_nobody.py", "test_catalog.py", "test_class_grading.py", "test_nbgrader.py",
-           "test_report.py", "test_attacks.py", "test_browser.py", "test_hostile.py", "test_notebooks.py",
-           "test_empty_and_stubs.py", "test_pytest_face.py")
+IN_TURN = ("test_attacks_as_nobody.py",  # group 1
+           "test_catalog.py",  # group 2
+           "test_class_grading.py", "test_nbgrader.py", "test_report.py",  # group 3: the demo class
+           "test_attacks.py",  # group 4: after group 1, in its process
+           "test_browser.py", "test_hostile.py", "test_notebooks.py", "test_empty_and_stubs.py", "test_pytest_face.py")
 
 
 def group(nodeid: str) -> str:
